@@ -1,0 +1,126 @@
+//! Startup shared by `main` and the tests: open and migrate the database, load keys, create the first admin,
+//! optionally the demo, then bind the listener and report the real port.
+
+use actix_web::HttpServer;
+use actix_web::dev::Server;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use crate::auth::principals::Principals;
+use crate::auth::{password, session::SessionKeys};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::demo::{self, DemoAccount};
+use crate::domain::audit::Actor;
+use crate::domain::role::Role;
+use crate::http::metrics::Metrics;
+use crate::secrets::DataKey;
+use crate::state::AppState;
+use crate::store::{settings, users};
+
+/// Things startup did that the operator must be told once.
+#[derive(Debug, Default)]
+pub struct StartupReport {
+    /// The generated password of the first admin, when `SCOREGRC_ADMIN_PASSWORD` was not set.
+    pub generated_admin_password: Option<String>,
+    /// The demo accounts and their fresh passwords, with `--demo`.
+    pub demo_accounts: Vec<DemoAccount>,
+}
+
+/// The data key: from the configuration, or the key file beside the database.
+pub fn data_key(config: &Config) -> anyhow::Result<DataKey> {
+    Ok(match &config.data_key {
+        Some(text) => DataKey::parse(text)?,
+        None => DataKey::load_or_create(&config.data_key_path())?,
+    })
+}
+
+/// Opens the database and builds the state every handler shares.
+pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppState, StartupReport)> {
+    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let key = data_key(&config)?;
+    let signing_key = settings::jwt_signing_key(&db, &key, clock.now()).await?;
+    let mut report = StartupReport::default();
+    if !users::any_exist(&db).await? {
+        report.generated_admin_password = create_first_admin(&db, &config, clock.now()).await?;
+    }
+    if config.demo {
+        report.demo_accounts = demo::ensure(&db, clock.now()).await?;
+    }
+    let principals =
+        Principals::new(db.clone(), SessionKeys::new(&signing_key), clock.clone(), config.principal_cache_ttl);
+    let state = AppState {
+        db,
+        clock,
+        principals: Arc::new(principals),
+        config: Arc::new(config),
+        metrics: Arc::new(Metrics::default()),
+    };
+    Ok((state, report))
+}
+
+async fn create_first_admin(
+    db: &sea_orm::DatabaseConnection,
+    config: &Config,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<Option<String>> {
+    let (password, generated) = match &config.admin_password {
+        Some(p) => (p.clone(), None),
+        None => {
+            let p = demo::random_password();
+            (p.clone(), Some(p))
+        }
+    };
+    crate::domain::user::check_new_password("SCOREGRC_ADMIN_PASSWORD", &password, "admin")?;
+    let new = users::NewUser {
+        username: "admin".into(),
+        display_name: "Administrator".into(),
+        role: Role::Admin,
+        password_hash: password::hash(&password).map_err(|e| anyhow::anyhow!("hashing the admin password: {e}"))?,
+        must_change_password: false,
+    };
+    users::create(db, &Actor::system("startup"), now, new).await?;
+    Ok(generated)
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    report: StartupReport,
+}
+
+impl Application {
+    /// Prepares everything and binds `config.bind` (port 0 picks a free port).
+    pub async fn build(config: Config, clock: SharedClock) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.bind)?;
+        let port = listener.local_addr()?.port();
+        let workers = config.workers.max(1);
+        let (state, report) = prepare(config, clock).await?;
+        let server_state = state.clone();
+        let server =
+            HttpServer::new(move || crate::http::app(server_state.clone())).workers(workers).listen(listener)?.run();
+        Ok(Self { port, server, state, report })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests use its database handle).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// What startup has to tell the operator.
+    pub fn report(&self) -> &StartupReport {
+        &self.report
+    }
+
+    /// Serves until the process is told to stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

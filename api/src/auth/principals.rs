@@ -1,0 +1,129 @@
+//! Resolves a bearer credential to the principal it stands for. Role and memberships come from the database,
+//! cached for a few seconds and dropped whenever an admin changes users, memberships or tokens, so a role
+//! change, a disabled account or a revoked token takes effect on the next request.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::session::SessionKeys;
+use super::{AuthError, service_token};
+use crate::clock::SharedClock;
+use crate::domain::ids::UserId;
+use crate::domain::principal::{Principal, PrincipalKind};
+use crate::store::{tokens, users};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum CacheKey {
+    User(uuid::Uuid),
+    ServiceToken(String),
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    loaded_at: DateTime<Utc>,
+    principal: Principal,
+    /// For users: the session epoch the principal was loaded with.
+    session_epoch: i64,
+    /// For service tokens: when the token stops working, whatever the cache says.
+    expires_at: Option<DateTime<Utc>>,
+}
+
+/// Turns credentials into principals.
+pub struct Principals {
+    db: DatabaseConnection,
+    keys: SessionKeys,
+    clock: SharedClock,
+    ttl: Duration,
+    cache: Mutex<HashMap<CacheKey, Cached>>,
+}
+
+impl Principals {
+    /// A resolver over `db` that caches for `ttl`.
+    pub fn new(db: DatabaseConnection, keys: SessionKeys, clock: SharedClock, ttl: std::time::Duration) -> Self {
+        let ttl = Duration::from_std(ttl).unwrap_or_else(|_| Duration::seconds(5));
+        Self { db, keys, clock, ttl, cache: Mutex::new(HashMap::new()) }
+    }
+
+    /// The session keys, for issuing tokens at sign-in.
+    pub fn keys(&self) -> &SessionKeys {
+        &self.keys
+    }
+
+    /// Drops every cached principal; call after any change to users, memberships, tokens or tenants.
+    pub fn forget_all(&self) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.clear();
+        }
+    }
+
+    fn cached(&self, key: &CacheKey, now: DateTime<Utc>) -> Option<Cached> {
+        let cache = self.cache.lock().ok()?;
+        cache.get(key).filter(|c| now - c.loaded_at < self.ttl && c.expires_at.is_none_or(|e| now < e)).cloned()
+    }
+
+    fn remember(&self, key: CacheKey, entry: Cached) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(key, entry);
+        }
+    }
+
+    /// The principal behind an `Authorization: Bearer` value: a service token (`sgt_…`) or a session JWT.
+    pub async fn resolve(&self, bearer: &str) -> Result<Principal, AuthError> {
+        let now = self.clock.now();
+        if bearer.starts_with(service_token::PREFIX) {
+            self.resolve_service_token(bearer, now).await
+        } else {
+            self.resolve_session(bearer, now).await
+        }
+    }
+
+    async fn resolve_session(&self, token: &str, now: DateTime<Utc>) -> Result<Principal, AuthError> {
+        let claims = self.keys.verify(token, now)?;
+        let id = uuid::Uuid::parse_str(&claims.sub).map_err(|_| AuthError::BadToken("sub is not a user id".into()))?;
+        let key = CacheKey::User(id);
+        if let Some(hit) = self.cached(&key, now) {
+            return if hit.session_epoch == claims.sep { Ok(hit.principal) } else { Err(AuthError::SessionEnded) };
+        }
+        let (user, tenants) =
+            users::principal_parts(&self.db, UserId(id)).await?.ok_or(AuthError::AccountUnavailable)?;
+        if user.disabled_at.is_some() {
+            return Err(AuthError::AccountUnavailable);
+        }
+        if user.session_epoch != claims.sep {
+            return Err(AuthError::SessionEnded);
+        }
+        let mut principal =
+            Principal::new(PrincipalKind::User, user.id, user.username, users::stored_role(&user.role)?, tenants);
+        principal.must_change_password = user.must_change_password;
+        let entry = Cached {
+            loaded_at: now,
+            principal: principal.clone(),
+            session_epoch: user.session_epoch,
+            expires_at: None,
+        };
+        self.remember(key, entry);
+        Ok(principal)
+    }
+
+    async fn resolve_service_token(&self, secret: &str, now: DateTime<Utc>) -> Result<Principal, AuthError> {
+        let digest = service_token::digest(secret);
+        let key = CacheKey::ServiceToken(digest.clone());
+        if let Some(hit) = self.cached(&key, now) {
+            return Ok(hit.principal);
+        }
+        let (token, tenants) =
+            tokens::find_active(&self.db, &digest, now).await?.ok_or(AuthError::UnknownServiceToken)?;
+        let role = users::stored_role(&token.role)?;
+        let principal = Principal::new(PrincipalKind::ServiceToken, token.id, token.name, role, tenants);
+        let entry = Cached {
+            loaded_at: now,
+            principal: principal.clone(),
+            session_epoch: 0,
+            expires_at: Some(token.expires_at),
+        };
+        self.remember(key, entry);
+        Ok(principal)
+    }
+}

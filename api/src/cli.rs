@@ -1,0 +1,249 @@
+//! The `scoregrc` command line: flags and `SCOREGRC_*` variables, read here and nowhere else.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::app::{self, Application};
+use crate::auth::password;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::domain::audit::Actor;
+use crate::domain::ids::TenantId;
+use crate::domain::role::Role;
+use crate::domain::user::{Username, check_new_password, parse_lifetime_days};
+use crate::http::tokens::{IssueToken, issue};
+use crate::store::{tenants, users};
+
+/// scoregrc: self-hosted GRC for Microsoft Secure Score.
+#[derive(Debug, Parser)]
+#[command(name = "scoregrc", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// The SQLite database file (created on first start).
+    #[arg(long = "db", env = "SCOREGRC_DB", default_value = "scoregrc.db", global = true)]
+    database: PathBuf,
+    /// 32-byte key sealing stored secrets (base64 or hex); default: a key file beside the database.
+    #[arg(long, env = "SCOREGRC_DATA_KEY", hide_env_values = true, global = true)]
+    data_key: Option<String>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "SCOREGRC_LOG_JSON", global = true)]
+    log_json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage service tokens for automation.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Write a consistent copy of the live database to a file.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "SCOREGRC_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Create a demo tenant and one demo user per role, printing their passwords.
+    #[arg(long, env = "SCOREGRC_DEMO")]
+    demo: bool,
+    /// HTTP worker threads.
+    #[arg(long, env = "SCOREGRC_WORKERS", default_value_t = 2)]
+    workers: usize,
+    /// Password for the first admin (created when there are no users); generated and printed when unset.
+    #[arg(long, env = "SCOREGRC_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
+    /// How long a sign-in lasts, in hours.
+    #[arg(long, env = "SCOREGRC_SESSION_HOURS", default_value_t = 12)]
+    session_hours: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add an account. The password comes from SCOREGRC_USER_PASSWORD or a prompt.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, ciso, it_manager, engineer or auditor.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, env = "SCOREGRC_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a service token and print its secret once.
+    Issue {
+        #[arg(long)]
+        name: String,
+        /// ciso, it_manager, engineer or auditor (never admin).
+        #[arg(long)]
+        role: String,
+        /// A tenant the token may see, by id or exact name; repeat for more.
+        #[arg(long = "tenant", required = true)]
+        tenants: Vec<String>,
+        /// Lifetime, e.g. 90d or 12w (default 90 days, at most 365).
+        #[arg(long)]
+        expires_in: Option<String>,
+    },
+}
+
+impl Cli {
+    fn config(&self) -> Config {
+        let mut config = Config::new(&self.common.database);
+        config.data_key = self.common.data_key.clone();
+        config
+    }
+
+    /// Runs the chosen command.
+    pub async fn run(self) -> anyhow::Result<()> {
+        crate::telemetry::init(self.common.log_json, None);
+        let clock = Arc::new(SystemClock);
+        let mut config = self.config();
+        match self.command {
+            Command::Serve(args) => {
+                config.bind = args.bind;
+                config.demo = args.demo;
+                config.workers = args.workers;
+                config.admin_password = args.admin_password;
+                config.session_ttl = Duration::from_secs(args.session_hours.max(1) * 3600);
+                serve(config, clock).await
+            }
+            Command::Migrate => {
+                crate::db::open_and_migrate(&config.database_path).await?;
+                println!("database {} is up to date", config.database_path.display());
+                Ok(())
+            }
+            Command::User(UserCommand::Add { username, role, display_name, password }) => {
+                add_user(config, clock, username, role, display_name, password).await
+            }
+            Command::Token(TokenCommand::Issue { name, role, tenants, expires_in }) => {
+                issue_token(config, clock, name, role, tenants, expires_in).await
+            }
+            Command::Openapi => {
+                println!("{}", crate::http::openapi().to_pretty_json()?);
+                Ok(())
+            }
+            Command::Backup { out } => {
+                let db = crate::db::open_and_migrate(&config.database_path).await?;
+                crate::db::sqlite::backup_into(&db, &out).await?;
+                println!("wrote {}", out.display());
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn serve(config: Config, clock: Arc<SystemClock>) -> anyhow::Result<()> {
+    let bind = config.bind.clone();
+    let application = Application::build(config, clock).await?;
+    let report = application.report();
+    if let Some(password) = &report.generated_admin_password {
+        println!("Created the first admin account. Sign in as `admin` with password: {password}");
+        println!("(shown once; set SCOREGRC_ADMIN_PASSWORD before the first start to choose it)");
+    }
+    if !report.demo_accounts.is_empty() {
+        println!(
+            "Demo tenant `{}` with one user per role (passwords are new on every start):",
+            crate::demo::DEMO_TENANT
+        );
+        for account in &report.demo_accounts {
+            println!("  {:<20} {:<11} {}", account.username, account.role.as_str(), account.password);
+        }
+    }
+    let port = application.port();
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+    println!("scoregrc listening on http://{host}:{port}  (API docs: http://{host}:{port}/docs/)");
+    application.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn add_user(
+    config: Config,
+    clock: Arc<SystemClock>,
+    username: String,
+    role: String,
+    display_name: Option<String>,
+    password: Option<String>,
+) -> anyhow::Result<()> {
+    let username = Username::parse(&username)?;
+    let role: Role = role.parse()?;
+    let password = match password {
+        Some(p) => p,
+        None => rpassword::prompt_password(format!("Password for {}: ", username.as_str()))?,
+    };
+    check_new_password("password", &password, username.as_str())?;
+    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let new = users::NewUser {
+        username: username.as_str().to_owned(),
+        display_name: display_name.unwrap_or_else(|| username.as_str().to_owned()),
+        role,
+        password_hash: password::hash(&password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?,
+        must_change_password: false,
+    };
+    let user = users::create(&db, &Actor::system("cli"), clock.now(), new).await?;
+    println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+    Ok(())
+}
+
+async fn issue_token(
+    config: Config,
+    clock: Arc<SystemClock>,
+    name: String,
+    role: String,
+    tenant_refs: Vec<String>,
+    expires_in: Option<String>,
+) -> anyhow::Result<()> {
+    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    // The data key must exist before anything is sealed with it later.
+    app::data_key(&config)?;
+    let mut tenant_ids = Vec::new();
+    for reference in &tenant_refs {
+        let found = match uuid::Uuid::parse_str(reference) {
+            Ok(id) => tenants::get(&db, TenantId(id)).await?,
+            Err(_) => tenants::find_by_name(&db, reference).await?,
+        };
+        let tenant = found.ok_or_else(|| anyhow::anyhow!("no tenant `{reference}` (give its id or exact name)"))?;
+        tenant_ids.push(tenant.id);
+    }
+    let expires_in_days = expires_in.as_deref().map(parse_lifetime_days).transpose()?;
+    let request = IssueToken { name, role: role.parse()?, tenant_ids, expires_in_days };
+    let issued = issue(&db, &Actor::system("cli"), clock.now(), request)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+    println!("{}", issued.secret);
+    eprintln!(
+        "issued service token `{}` ({}) for {} tenant(s), expires {}; the secret above is shown only now",
+        issued.token.name,
+        issued.token.role,
+        issued.token.tenant_ids.len(),
+        issued.token.expires_at.to_rfc3339()
+    );
+    Ok(())
+}

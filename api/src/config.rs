@@ -1,0 +1,53 @@
+//! Runtime configuration. Built once from flags and `SCOREGRC_*` variables (see `cli.rs`) and passed down:
+//! nothing else reads the environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the service needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The SQLite database file; created on first start.
+    pub database_path: PathBuf,
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: String,
+    /// Base64 (or 64 hex digits) 32-byte key that seals stored secrets. When unset, a key file beside the
+    /// database is used, created on first start.
+    pub data_key: Option<String>,
+    /// Password for the `admin` created on first start; generated and printed once when unset.
+    pub admin_password: Option<String>,
+    /// How long a login session (JWT) lasts.
+    pub session_ttl: Duration,
+    /// How long a principal's role and memberships are cached between database reads.
+    pub principal_cache_ttl: Duration,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// Largest JSON request body accepted.
+    pub max_json_bytes: usize,
+    /// Create the demo tenant and one demo user per role on start.
+    pub demo: bool,
+}
+
+impl Config {
+    /// Defaults for a database at `database_path`.
+    pub fn new(database_path: impl Into<PathBuf>) -> Self {
+        Self {
+            database_path: database_path.into(),
+            bind: "127.0.0.1:8080".to_owned(),
+            data_key: None,
+            admin_password: None,
+            session_ttl: Duration::from_secs(12 * 3600),
+            principal_cache_ttl: Duration::from_secs(5),
+            workers: 2,
+            max_json_bytes: 1024 * 1024,
+            demo: false,
+        }
+    }
+
+    /// Where the data key lives when `SCOREGRC_DATA_KEY` is not set: beside the database.
+    pub fn data_key_path(&self) -> PathBuf {
+        let mut name = self.database_path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "scoregrc.db".into());
+        name.push(".key");
+        self.database_path.with_file_name(name)
+    }
+}

@@ -1,0 +1,10 @@
+//! Pure rules of the domain: no I/O, no database, no HTTP. Everything here is unit-tested.
+
+pub mod audit;
+pub mod error;
+pub mod ids;
+pub mod principal;
+pub mod role;
+pub mod user;
+
+pub use error::{FieldError, ValidationError, Violations};

@@ -1,0 +1,187 @@
+//! The HTTP layer: thin handlers (parse, authorise, call, map errors), one module per resource, each with a
+//! `configure()` listing its routes. This file mounts them all and builds the OpenAPI document from them.
+
+pub mod audit;
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod problem;
+pub mod tenants;
+pub mod tokens;
+pub mod users;
+pub mod web;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpRequest, web as aweb};
+use std::sync::Arc;
+use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::state::AppState;
+use problem::ApiError;
+
+/// What a handler returns.
+pub type Reply<T> = Result<T, ApiError>;
+/// A JSON body, judged only after the caller is authorised (see [`problem::ApiError::Rejected`]).
+pub type Body<T> = Result<aweb::Json<T>, actix_web::Error>;
+/// Query parameters, judged only after the caller is authorised.
+pub type Query<T> = Result<aweb::Query<T>, actix_web::Error>;
+/// Path parameters, judged only after the caller is authorised.
+pub type PathOf<T> = Result<aweb::Path<T>, actix_web::Error>;
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "scoregrc",
+        description = "Self-hosted GRC for Microsoft Secure Score: import, triage, roadmap, risk-acceptance register, audit evidence.\n\nEvery operation lists the roles it allows as the scopes of its `bearer` security requirement.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerScheme),
+    components(schemas(problem::Problem)),
+    tags(
+        (name = "auth", description = "Signing in and passwords"),
+        (name = "tenants", description = "Tenants and memberships"),
+        (name = "users", description = "Accounts"),
+        (name = "tokens", description = "Service tokens for automation"),
+        (name = "audit", description = "The hash-chained audit trail"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scheme = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .bearer_format("session JWT from /api/v1/auth/login, or an sgt_ service token")
+            .description(Some("Scopes list the roles allowed: admin, ciso, it_manager, engineer, auditor."))
+            .build();
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+fn configure_api(cfg: &mut ServiceConfig) {
+    // Inside the scope, so `/api/v1/*` stays one tree; not itself part of the document it serves.
+    cfg.route("/openapi.json", aweb::get().to(serve_openapi))
+        .configure(auth::configure)
+        .configure(tenants::configure)
+        .configure(users::configure)
+        .configure(tokens::configure)
+        .configure(audit::configure);
+}
+
+fn configure_operations(cfg: &mut ServiceConfig) {
+    cfg.configure(health::configure).configure(metrics::configure);
+}
+
+/// The OpenAPI document, built from the same route registrations the server uses.
+pub fn openapi() -> OpenApiDoc {
+    documented(App::new()).1
+}
+
+fn documented<T>(app: App<T>) -> (App<T>, OpenApiDoc)
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(configure_api))
+        .configure(configure_operations)
+        .split_for_parts()
+}
+
+/// The OpenAPI document as served, built once at startup.
+struct ServedOpenApi(String);
+
+async fn serve_openapi(doc: aweb::Data<ServedOpenApi>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("application/json").body(doc.0.clone())
+}
+
+/// The paths of the API with the methods each accepts, for answering 405 instead of 404.
+struct RouteTable(Vec<(ResourceDef, Vec<String>)>);
+
+impl RouteTable {
+    fn from_openapi(doc: &OpenApiDoc) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (Method::GET, item.get.is_some()),
+                    (Method::POST, item.post.is_some()),
+                    (Method::PUT, item.put.is_some()),
+                    (Method::PATCH, item.patch.is_some()),
+                    (Method::DELETE, item.delete.is_some()),
+                ];
+                let allowed = methods.into_iter().filter(|(_, on)| *on).map(|(m, _)| m.to_string()).collect();
+                (ResourceDef::new(path.as_str()), allowed)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&[String]> {
+        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, methods)| methods.as_slice())
+    }
+}
+
+async fn no_route(req: HttpRequest, routes: aweb::Data<Arc<RouteTable>>) -> Reply<actix_web::HttpResponse> {
+    Err(match routes.allowed(req.path()) {
+        Some(methods) => ApiError::MethodNotAllowed(methods.to_vec()),
+        None => ApiError::NotFound("route"),
+    })
+}
+
+/// The whole application: API, docs, operations, web UI, error shaping and middleware.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let max_json = state.config.max_json_bytes;
+    let (app, doc) = documented(
+        App::new()
+            .app_data(aweb::Data::new(state))
+            .app_data(aweb::JsonConfig::default().limit(max_json).error_handler(problem::json_error))
+            .app_data(aweb::QueryConfig::default().error_handler(problem::query_error))
+            .app_data(aweb::PathConfig::default().error_handler(problem::path_error)),
+    );
+    let routes = Arc::new(RouteTable::from_openapi(&doc));
+    let served = ServedOpenApi(doc.to_json().unwrap_or_default());
+    app.service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
+        .app_data(aweb::Data::new(served))
+        .configure(|cfg| {
+            cfg.service(web::index).service(web::docs_redirect);
+        })
+        .app_data(aweb::Data::new(routes))
+        .default_service(aweb::to(no_route))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "no-referrer")),
+        )
+        .wrap(from_fn(metrics::observe))
+        .wrap(tracing_actix_web::TracingLogger::default())
+}

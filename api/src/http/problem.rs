@@ -1,0 +1,328 @@
+//! The one place errors become HTTP: every failure answers RFC 9457 `application/problem+json` with a stable
+//! `type` from [`ProblemType`], and internal causes are logged here, once, never sent to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::auth::AuthError;
+use crate::domain::{FieldError, ValidationError};
+use crate::store::StoreError;
+
+/// Every kind of problem the API reports: its stable `type`, status and title, in one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemType {
+    Unauthenticated,
+    PasswordChangeRequired,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    MalformedRequest,
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    Validation,
+    Conflict,
+    PreconditionFailed,
+    PreconditionRequired,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl ProblemType {
+    /// `(slug, status, title)` for each type.
+    fn row(self) -> (&'static str, StatusCode, &'static str) {
+        use ProblemType::*;
+        match self {
+            Unauthenticated => ("unauthenticated", StatusCode::UNAUTHORIZED, "Authentication required"),
+            PasswordChangeRequired => ("password-change-required", StatusCode::FORBIDDEN, "Password change required"),
+            Forbidden => ("forbidden", StatusCode::FORBIDDEN, "Not allowed for your role"),
+            NotFound => ("not-found", StatusCode::NOT_FOUND, "Not found"),
+            MethodNotAllowed => ("method-not-allowed", StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
+            MalformedRequest => ("malformed-request", StatusCode::BAD_REQUEST, "Malformed request"),
+            UnsupportedMediaType => {
+                ("unsupported-media-type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type")
+            }
+            PayloadTooLarge => ("payload-too-large", StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
+            Validation => ("validation", StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
+            Conflict => ("conflict", StatusCode::CONFLICT, "Conflict with the current state"),
+            PreconditionFailed => ("stale-version", StatusCode::PRECONDITION_FAILED, "Stale version"),
+            PreconditionRequired => ("version-required", StatusCode::PRECONDITION_REQUIRED, "Version required"),
+            ServiceUnavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE, "Service unavailable"),
+            Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "Internal error"),
+        }
+    }
+
+    /// The `type` URI.
+    pub fn uri(self) -> String {
+        format!("urn:scoregrc:problem:{}", self.row().0)
+    }
+
+    /// The HTTP status.
+    pub fn status(self) -> StatusCode {
+        self.row().1
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the kind of problem, e.g. `urn:scoregrc:problem:validation`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    /// What happened and what to do next.
+    pub detail: String,
+    /// Every field at fault, for validation problems.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The stored version, for stale-version problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+/// Every error a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("authentication required: {0}")]
+    Unauthenticated(AuthError),
+    #[error("the password must be changed first")]
+    PasswordChangeRequired,
+    #[error("forbidden: needs one of {0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no route for this method")]
+    MethodNotAllowed(Vec<String>),
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("body larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stale version")]
+    StaleVersion { current: i64 },
+    #[error("version required")]
+    VersionRequired,
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// An extractor's rejection (body, query, path), already shaped as problem+json by the handlers below;
+    /// handlers take extractors as `Result` so credentials are checked before the body is judged.
+    #[error("{0}")]
+    Rejected(actix_web::Error),
+}
+
+impl From<actix_web::Error> for ApiError {
+    fn from(err: actix_web::Error) -> Self {
+        ApiError::Rejected(err)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Conflict(detail) => ApiError::Conflict(detail),
+            StoreError::StaleVersion { current } => ApiError::StaleVersion { current },
+            StoreError::Invalid(v) => ApiError::Invalid(v),
+            StoreError::Secret(e) => ApiError::Internal(e.to_string()),
+            StoreError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Store(e) => e.into(),
+            other => ApiError::Unauthenticated(other),
+        }
+    }
+}
+
+impl ApiError {
+    fn kind(&self) -> ProblemType {
+        match self {
+            ApiError::Unauthenticated(_) => ProblemType::Unauthenticated,
+            ApiError::PasswordChangeRequired => ProblemType::PasswordChangeRequired,
+            ApiError::Forbidden(_) => ProblemType::Forbidden,
+            ApiError::NotFound(_) => ProblemType::NotFound,
+            ApiError::MethodNotAllowed(_) => ProblemType::MethodNotAllowed,
+            ApiError::Malformed(_) => ProblemType::MalformedRequest,
+            ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
+            ApiError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
+            ApiError::Invalid(_) => ProblemType::Validation,
+            ApiError::Conflict(_) => ProblemType::Conflict,
+            ApiError::StaleVersion { .. } => ProblemType::PreconditionFailed,
+            ApiError::VersionRequired => ProblemType::PreconditionRequired,
+            ApiError::Unavailable(_) => ProblemType::ServiceUnavailable,
+            ApiError::Internal(_) | ApiError::Rejected(_) => ProblemType::Internal,
+        }
+    }
+
+    /// The client-facing detail: never a database message or an internal cause.
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Unauthenticated(_) => {
+                "Send a valid `Authorization: Bearer` token: sign in at /api/v1/auth/login, or use a service token."
+                    .into()
+            }
+            ApiError::PasswordChangeRequired => {
+                "Your password was reset: set a new one with POST /api/v1/auth/password before doing anything else."
+                    .into()
+            }
+            ApiError::Forbidden(roles) => format!("This action needs one of these roles: {roles}."),
+            ApiError::NotFound(what) => format!("No {what} with that id exists, or you may not see it."),
+            ApiError::MethodNotAllowed(allowed) => format!("This path accepts only: {}.", allowed.join(", ")),
+            ApiError::Malformed(detail) => detail.clone(),
+            ApiError::UnsupportedMediaType(detail) => detail.clone(),
+            ApiError::PayloadTooLarge(limit) => format!("The request body is larger than the limit of {limit} bytes."),
+            ApiError::Invalid(v) => {
+                v.errors.iter().map(|e| format!("`{}` {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+            }
+            ApiError::Conflict(detail) => detail.clone(),
+            ApiError::StaleVersion { current } => {
+                format!(
+                    "Someone changed this since you read it: the stored version is {current}. Reload and apply your change again."
+                )
+            }
+            ApiError::VersionRequired => "Send the version your change is based on (`If-Match` or `version`).".into(),
+            ApiError::Unavailable(_) => "The database is not answering; try again shortly.".into(),
+            ApiError::Internal(_) | ApiError::Rejected(_) => {
+                "Something went wrong on our side; the error has been logged.".into()
+            }
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        let kind = self.kind();
+        let (_, status, title) = kind.row();
+        Problem {
+            problem_type: kind.uri(),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                ApiError::Invalid(v) => v.errors.clone(),
+                _ => Vec::new(),
+            },
+            current_version: match self {
+                ApiError::StaleVersion { current } => Some(*current),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Rejected(inner) => inner.as_response_error().status_code(),
+            other => other.kind().status(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Rejected(inner) = self {
+            return inner.error_response();
+        }
+        match self {
+            ApiError::Internal(cause) | ApiError::Unavailable(cause) => {
+                tracing::error!(error = %cause, "request failed")
+            }
+            ApiError::Unauthenticated(cause) => tracing::info!(reason = %cause, "credential refused"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        if let ApiError::Unauthenticated(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let ApiError::MethodNotAllowed(allowed) = self
+            && let Ok(value) = HeaderValue::from_str(&allowed.join(", "))
+        {
+            response.insert_header((header::ALLOW, value));
+        }
+        response.json(self.problem())
+    }
+}
+
+/// Maps JSON body errors: syntax → 400, wrong shape → 422 naming the field, too large → 413, wrong type → 415.
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match &err {
+        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => ApiError::PayloadTooLarge(*limit),
+        E::ContentType => ApiError::UnsupportedMediaType("Send the body as `application/json`.".into()),
+        E::Deserialize(e) if e.is_data() => {
+            let field = field_of(&e.to_string()).unwrap_or_else(|| "body".into());
+            ApiError::Invalid(ValidationError::field(field, strip_position(&e.to_string())))
+        }
+        E::Deserialize(e) => ApiError::Malformed(format!("The body is not valid JSON: {e}.")),
+        other => ApiError::Malformed(format!("The body could not be read: {other}.")),
+    };
+    api.into()
+}
+
+/// Maps query-string errors to 422 naming the parameter.
+pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let text = err.to_string();
+    let field = field_of(&text).unwrap_or_else(|| "query".into());
+    ApiError::Invalid(ValidationError::field(field, text)).into()
+}
+
+/// A path segment that does not parse (a malformed id) names nothing that exists: 404.
+pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound("resource").into()
+}
+
+/// serde names the field in backticks: "missing field `name`", "unknown variant `x`, expected …".
+fn field_of(message: &str) -> Option<String> {
+    if message.starts_with("missing field")
+        || message.starts_with("unknown field")
+        || message.starts_with("duplicate field")
+    {
+        let start = message.find('`')? + 1;
+        let end = start + message[start..].find('`')?;
+        return Some(message[start..end].to_owned());
+    }
+    None
+}
+
+fn strip_position(message: &str) -> String {
+    message.split(" at line ").next().unwrap_or(message).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_messages_name_the_field() {
+        assert_eq!(field_of("missing field `name` at line 1 column 2").as_deref(), Some("name"));
+        assert_eq!(field_of("invalid type: string"), None);
+        assert_eq!(strip_position("missing field `name` at line 1 column 2"), "missing field `name`");
+    }
+
+    #[test]
+    fn internal_details_never_reach_the_client() {
+        let problem = ApiError::Internal("SQLITE_CORRUPT at page 7".into()).problem();
+        assert!(!problem.detail.contains("SQLITE"));
+        assert_eq!(problem.status, 500);
+    }
+
+    #[test]
+    fn validation_problems_list_each_field() {
+        let problem = ApiError::Invalid(ValidationError::field("name", "must not be empty")).problem();
+        assert_eq!(problem.problem_type, "urn:scoregrc:problem:validation");
+        assert_eq!(problem.errors.len(), 1);
+        assert_eq!(problem.status, 422);
+    }
+}

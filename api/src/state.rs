@@ -1,0 +1,19 @@
+//! What every request handler can reach.
+
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+use crate::auth::principals::Principals;
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::http::metrics::Metrics;
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub clock: SharedClock,
+    pub principals: Arc<Principals>,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,23 @@
+//! Queries and transactions over the entities. Write operations open their own IMMEDIATE transaction and append
+//! their audit row inside it; helpers that take `&impl ConnectionTrait` compose inside a caller's transaction.
+
+pub mod audit;
+pub mod error;
+pub mod memberships;
+pub mod page;
+pub mod settings;
+pub mod tenants;
+pub mod tokens;
+pub mod users;
+
+pub use error::StoreError;
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+
+/// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a writer takes the lock up front and a
+/// concurrent writer waits on the busy timeout instead of failing half-way with "database is locked".
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, StoreError> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    Ok(db.begin_with_options(options).await?)
+}

@@ -1,0 +1,64 @@
+//! Platform and tenant settings, stored as JSON text; secrets are sealed before they are stored.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+
+use super::audit::{self, Change};
+use super::{StoreError, begin_write};
+use crate::domain::audit::{Actor, Chain};
+use crate::entities::setting;
+use crate::secrets::DataKey;
+
+/// The setting holding the sealed HS256 key that signs session tokens.
+const JWT_SIGNING_KEY: &str = "jwt_signing_key";
+const PLATFORM: &str = "platform";
+
+/// The key that signs session tokens: read and opened, or generated, sealed and stored on first start.
+pub async fn jwt_signing_key(
+    db: &DatabaseConnection,
+    data_key: &DataKey,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, StoreError> {
+    let purpose = format!("setting:{JWT_SIGNING_KEY}");
+    let tx = begin_write(db).await?;
+    if let Some(row) = setting::Entity::find_by_id((PLATFORM.to_owned(), JWT_SIGNING_KEY.to_owned())).one(&tx).await? {
+        let sealed: String = serde_json::from_str(&row.value).unwrap_or_default();
+        return Ok(data_key.open(&purpose, &sealed)?);
+    }
+    let mut key = vec![0u8; 64];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    let sealed = data_key.seal(&purpose, &key)?;
+    put_in(&tx, now, JWT_SIGNING_KEY, serde_json::Value::String(sealed)).await?;
+    let change = Change {
+        chain: Chain::Platform,
+        actor: &Actor::system("startup"),
+        entity: "setting",
+        entity_id: JWT_SIGNING_KEY.to_owned(),
+        action: "create",
+        before: None,
+        // The trail records that a secret was set, never the secret.
+        after: Some(serde_json::json!({ "sealed": true })),
+        comment: Some("generated the session signing key on first start".to_owned()),
+    };
+    audit::append(&tx, now, change).await?;
+    tx.commit().await?;
+    Ok(key)
+}
+
+async fn put_in(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    key: &str,
+    value: serde_json::Value,
+) -> Result<(), StoreError> {
+    setting::ActiveModel {
+        scope: Set(PLATFORM.to_owned()),
+        key: Set(key.to_owned()),
+        value: Set(value.to_string()),
+        version: Set(1),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! The `scoregrc` binary's admin commands, run as a separate process against a live server's database.
+
+use reqwest::StatusCode;
+use std::process::Command;
+
+use crate::helpers::{json_of, spawn_app};
+
+fn scoregrc(db: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scoregrc"));
+    command.arg("--db").arg(db).env_remove("SCOREGRC_DATA_KEY").env("RUST_LOG", "warn");
+    command
+}
+
+#[tokio::test]
+async fn user_add_and_token_issue_work_beside_a_running_server() {
+    let app = spawn_app().await;
+    let a = app.create_tenant("Tenant A").await;
+    app.create_tenant("Tenant B").await;
+
+    let added = scoregrc(&app.db_path)
+        .args(["user", "add", "--username", "cli-ciso", "--role", "ciso"])
+        .env("SCOREGRC_USER_PASSWORD", "set at the command line")
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let login = json_of(app.login("cli-ciso", "set at the command line").await).await;
+    assert_eq!(login["role"], "ciso");
+
+    let issued = scoregrc(&app.db_path)
+        .args([
+            "token",
+            "issue",
+            "--name",
+            "nightly",
+            "--role",
+            "engineer",
+            "--tenant",
+            "Tenant A",
+            "--expires-in",
+            "30d",
+        ])
+        .output()
+        .unwrap();
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
+    let secret = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
+    assert!(secret.starts_with("sgt_"));
+    let visible = json_of(app.get("/api/v1/tenants", &secret).await).await;
+    assert_eq!(visible["total"], 1);
+    assert_eq!(visible["items"][0]["id"], a.as_str());
+    let tokens = json_of(app.get("/api/v1/tokens", &app.admin_token).await).await;
+    let time = |field: &str| chrono::DateTime::parse_from_rfc3339(tokens["items"][0][field].as_str().unwrap()).unwrap();
+    assert_eq!(time("expires_at") - time("created_at"), chrono::Duration::days(30));
+    let trail = json_of(app.get("/api/v1/audit?actor=cli", &app.admin_token).await).await;
+    assert_eq!(trail["total"], 2, "the user and the token are recorded against the cli");
+}
+
+#[tokio::test]
+async fn token_issue_refuses_admin_and_unknown_tenants() {
+    let app = spawn_app().await;
+    app.create_tenant("Tenant A").await;
+    let admin = scoregrc(&app.db_path)
+        .args(["token", "issue", "--name", "x", "--role", "admin", "--tenant", "Tenant A"])
+        .output()
+        .unwrap();
+    assert!(!admin.status.success());
+    assert!(String::from_utf8_lossy(&admin.stderr).contains("admin"));
+    let unknown = scoregrc(&app.db_path)
+        .args(["token", "issue", "--name", "x", "--role", "auditor", "--tenant", "Nope"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert_eq!(app.get("/api/v1/tenants", &app.admin_token).await.status(), StatusCode::OK);
+}
+
+#[test]
+fn the_openapi_command_prints_the_checked_in_spec() {
+    let output = Command::new(env!("CARGO_BIN_EXE_scoregrc")).arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json")).unwrap();
+    assert_eq!(printed, serde_json::from_str::<serde_json::Value>(&file).unwrap());
+}
+
+#[test]
+fn migrate_creates_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let output = scoregrc(&db).arg("migrate").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(db.exists());
+}

@@ -1,0 +1,157 @@
+//! `spawn_app()` and one typed helper per endpoint the tests use.
+
+use chrono::{TimeZone, Utc};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use scoregrc::app::Application;
+use scoregrc::clock::ManualClock;
+use scoregrc::config::Config;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// The first admin's password in every test app.
+pub const ADMIN_PASSWORD: &str = "first operator passphrase";
+/// The password every helper-created user gets.
+pub const USER_PASSWORD: &str = "a member's passphrase";
+
+/// A running app with its own database file, clock and admin session.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: sea_orm::DatabaseConnection,
+    pub db_path: PathBuf,
+    pub clock: Arc<ManualClock>,
+    pub admin_token: String,
+    // Kept so the database lives exactly as long as the test.
+    _dir: TempDir,
+}
+
+/// The default test configuration for a database in `dir`.
+pub fn test_config(dir: &TempDir) -> Config {
+    let mut config = Config::new(dir.path().join("scoregrc.db"));
+    config.bind = "127.0.0.1:0".into();
+    config.admin_password = Some(ADMIN_PASSWORD.into());
+    config.workers = 1;
+    // Long enough that only the explicit invalidation makes changes visible: tests prove it works.
+    config.principal_cache_ttl = Duration::from_secs(3600);
+    config
+}
+
+/// Starts the app on a random port with a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app after `adjust` has changed the test configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(&dir);
+    adjust(&mut config);
+    let db_path = config.database_path.clone();
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let clock = Arc::new(ManualClock::new(start));
+    let app = Application::build(config, clock.clone()).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.state().db.clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut test_app = TestApp { address, client, db, db_path, clock, admin_token: String::new(), _dir: dir };
+    test_app.admin_token = test_app.token_for("admin", ADMIN_PASSWORD).await;
+    test_app
+}
+
+/// Parses a response body as JSON, panicking with the body when it is not.
+pub async fn json_of(response: Response) -> Value {
+    let text = response.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+/// A created account and its session.
+pub struct Member {
+    pub id: String,
+    pub token: String,
+}
+
+impl TestApp {
+    /// A request to `path` with `token` as bearer (none when empty).
+    pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        let builder = self.client.request(method, format!("{}{}", self.address, path));
+        if token.is_empty() { builder } else { builder.bearer_auth(token) }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, token).send().await.unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::POST, path, token).json(body).send().await.unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, path, token).json(body).send().await.unwrap()
+    }
+
+    pub async fn put(&self, path: &str, token: &str) -> Response {
+        self.request(Method::PUT, path, token).send().await.unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, token).send().await.unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post("/api/v1/auth/login", "", &json!({ "username": username, "password": password })).await
+    }
+
+    /// Signs in and returns the session token.
+    pub async fn token_for(&self, username: &str, password: &str) -> String {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-in as {username}");
+        json_of(response).await["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_tenant(&self, name: &str) -> String {
+        let response = self.post("/api/v1/tenants", &self.admin_token, &json!({ "name": name })).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        json_of(response).await["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an account with `role` (no password change required) and signs it in.
+    pub async fn create_user(&self, username: &str, role: &str) -> Member {
+        let body = json!({
+            "username": username,
+            "password": USER_PASSWORD,
+            "role": role,
+            "display_name": format!("{username} ({role})"),
+            "must_change_password": false,
+        });
+        let response = self.post("/api/v1/users", &self.admin_token, &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "create {username}");
+        let id = json_of(response).await["id"].as_str().unwrap().to_owned();
+        let token = self.token_for(username, USER_PASSWORD).await;
+        Member { id, token }
+    }
+
+    pub async fn grant(&self, tenant: &str, user: &str) {
+        let response = self.put(&format!("/api/v1/tenants/{tenant}/members/{user}"), &self.admin_token).await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    }
+
+    /// Creates a user with `role` who is a member of `tenant`.
+    pub async fn member_of(&self, tenant: &str, username: &str, role: &str) -> Member {
+        let member = self.create_user(username, role).await;
+        self.grant(tenant, &member.id).await;
+        member
+    }
+
+    /// Issues a service token and returns `(id, secret)`.
+    pub async fn issue_token(&self, role: &str, tenants: &[&str]) -> (String, String) {
+        let body = json!({ "name": format!("{role} automation"), "role": role, "tenant_ids": tenants });
+        let response = self.post("/api/v1/tokens", &self.admin_token, &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body = json_of(response).await;
+        (body["token"]["id"].as_str().unwrap().to_owned(), body["secret"].as_str().unwrap().to_owned())
+    }
+}

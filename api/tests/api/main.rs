@@ -1,0 +1,15 @@
+//! Integration tests: the real server on a random port, a fresh SQLite file per test. One test binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod audit;
+mod auth;
+mod cli;
+mod errors;
+mod helpers;
+mod migrations;
+mod openapi;
+mod operations;
+mod roles;
+mod tenants;
+mod tokens;
+mod users;

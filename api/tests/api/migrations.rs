@@ -1,0 +1,53 @@
+//! The schema is created from an empty file, a second start changes nothing, and a newer database is refused.
+
+use sea_orm::{ConnectionTrait, Statement};
+
+async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+#[tokio::test]
+async fn migrations_run_from_an_empty_file_and_a_second_start_is_a_no_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fresh.db");
+    let db = scoregrc::db::open_and_migrate(&path).await.unwrap();
+    let tables = "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
+    let first_tables = count(&db, tables).await;
+    let first_migrations = count(&db, "SELECT count(*) FROM seaql_migrations").await;
+    assert!(first_tables >= 8, "tables: {first_tables}");
+    assert_eq!(first_migrations, 6);
+    drop(db);
+    let again = scoregrc::db::open_and_migrate(&path).await.unwrap();
+    assert_eq!(count(&again, tables).await, first_tables);
+    assert_eq!(count(&again, "SELECT count(*) FROM seaql_migrations").await, first_migrations);
+}
+
+#[tokio::test]
+async fn the_database_is_opened_in_wal_mode_with_foreign_keys_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = scoregrc::db::open_and_migrate(&dir.path().join("pragmas.db")).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "PRAGMA journal_mode"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "wal");
+    assert_eq!(count(&db, "PRAGMA foreign_keys").await, 1);
+    assert!(count(&db, "PRAGMA busy_timeout").await >= 1000);
+}
+
+#[tokio::test]
+async fn a_database_migrated_by_a_newer_binary_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("newer.db");
+    let db = scoregrc::db::open_and_migrate(&path).await.unwrap();
+    db.execute_unprepared(
+        "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20990101_000001_from_the_future', 0)",
+    )
+    .await
+    .unwrap();
+    drop(db);
+    let err = scoregrc::db::open_and_migrate(&path).await.err().expect("refused");
+    assert!(err.to_string().contains("newer scoregrc"), "{err}");
+}

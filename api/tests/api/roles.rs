@@ -1,0 +1,168 @@
+//! The role matrix and tenant isolation, generated from the served OpenAPI document: every operation must
+//! declare its roles (as the scopes of its `bearer` requirement), and the server must enforce exactly those.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, json_of, spawn_app};
+
+const ROLES: [&str; 5] = ["auditor", "engineer", "it_manager", "ciso", "admin"];
+/// The only operations allowed to need no credentials.
+const PUBLIC_OPERATIONS: [&str; 4] = ["login", "healthz", "readyz", "prometheus_metrics"];
+
+struct Operation {
+    method: Method,
+    path: String,
+    id: String,
+    /// `None` for a public operation.
+    roles: Option<Vec<String>>,
+    body: Option<Value>,
+}
+
+fn operations(spec: &Value) -> Vec<Operation> {
+    let mut found = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else { continue };
+            let id = op["operationId"].as_str().unwrap().to_owned();
+            let security = op.get("security").unwrap_or_else(|| panic!("{id} declares no security (no roles)"));
+            let requirement = &security[0];
+            let roles = if requirement.as_object().is_some_and(|o| o.is_empty()) {
+                assert!(
+                    PUBLIC_OPERATIONS.contains(&id.as_str()),
+                    "{id} is declared public but is not in the public list"
+                );
+                None
+            } else {
+                let scopes = requirement["bearer"].as_array().unwrap_or_else(|| panic!("{id} has no bearer roles"));
+                assert!(!scopes.is_empty(), "{id} declares an empty role list");
+                Some(scopes.iter().map(|r| r.as_str().unwrap().to_owned()).collect())
+            };
+            let body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+                .as_str()
+                .and_then(|r| r.rsplit('/').next())
+                .map(|name| spec["components"]["schemas"][name]["example"].clone());
+            found.push(Operation { method, path: path.clone(), id, roles, body });
+        }
+    }
+    assert!(found.len() >= 20, "the spec lists only {} operations", found.len());
+    found
+}
+
+async fn spec(app: &TestApp) -> Value {
+    json_of(app.get("/api/v1/openapi.json", "").await).await
+}
+
+fn fill(path: &str, tenant: &str, user: &str, token: &str) -> String {
+    let filled = path.replace("{tenant_id}", tenant).replace("{user_id}", user).replace("{token_id}", token);
+    assert!(!filled.contains('{'), "no test value for a parameter of {path}");
+    filled
+}
+
+async fn call(app: &TestApp, op: &Operation, path: &str, token: &str) -> StatusCode {
+    let mut request = app.request(op.method.clone(), path, token);
+    if let Some(body) = &op.body {
+        request = request.json(body);
+    }
+    request.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_say() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Tenant A").await;
+    let mut tokens = Vec::new();
+    for role in ROLES {
+        tokens.push((role, app.member_of(&tenant, &format!("matrix-{}", role.replace('_', "-")), role).await.token));
+    }
+    let target = app.member_of(&tenant, "target", "engineer").await;
+    let (token_id, _) = app.issue_token("engineer", &[&tenant]).await;
+
+    let mut failures = Vec::new();
+    for op in operations(&spec(&app).await) {
+        let path = fill(&op.path, &tenant, &target.id, &token_id);
+        let anonymous = call(&app, &op, &path, "").await;
+        let Some(roles) = &op.roles else {
+            // Public: no role can be refused. (Sign-in answers 401 to the example's made-up credentials.)
+            if anonymous == StatusCode::FORBIDDEN || anonymous.is_server_error() {
+                failures.push(format!("{} (public) answered {anonymous} without credentials", op.id));
+            }
+            continue;
+        };
+        if anonymous != StatusCode::UNAUTHORIZED {
+            failures.push(format!("{} answered {anonymous} without credentials", op.id));
+        }
+        for (role, token) in &tokens {
+            let status = call(&app, &op, &path, token).await;
+            let allowed = roles.iter().any(|r| r == role);
+            let ok = if !allowed {
+                status == StatusCode::FORBIDDEN
+            } else if op.method == Method::GET {
+                status == StatusCode::OK
+            } else {
+                !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) && !status.is_server_error()
+            };
+            if !ok {
+                let expectation = if allowed { "allowed" } else { "refused" };
+                failures.push(format!("{} {} as {role} ({expectation}) answered {status}", op.method, op.id));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "role matrix failures:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn a_member_of_tenant_a_gets_404_for_every_tenant_scoped_route_of_tenant_b() {
+    let app = spawn_app().await;
+    let a = app.create_tenant("Tenant A").await;
+    let b = app.create_tenant("Tenant B").await;
+    let other = app.member_of(&b, "b-engineer", "engineer").await;
+    let mut principals = Vec::new();
+    for role in ["auditor", "engineer", "it_manager", "ciso"] {
+        principals
+            .push((role.to_owned(), app.member_of(&a, &format!("a-{}", role.replace('_', "-")), role).await.token));
+    }
+    let (token_id, secret) = app.issue_token("auditor", &[&a]).await;
+    principals.push(("service token".to_owned(), secret));
+
+    let mut failures = Vec::new();
+    let ops: Vec<Operation> =
+        operations(&spec(&app).await).into_iter().filter(|op| op.path.contains("{tenant_id}")).collect();
+    assert!(ops.len() >= 7, "expected the tenant-scoped routes, found {}", ops.len());
+    for op in &ops {
+        let path = fill(&op.path, &b, &other.id, &token_id);
+        for (who, token) in &principals {
+            let status = call(&app, op, &path, token).await;
+            if status != StatusCode::NOT_FOUND {
+                failures.push(format!("{} {} as {who} of A on B answered {status}", op.method, op.id));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "isolation failures:\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn a_tenant_that_does_not_exist_looks_exactly_like_one_you_may_not_see() {
+    let app = spawn_app().await;
+    let a = app.create_tenant("Tenant A").await;
+    let b = app.create_tenant("Tenant B").await;
+    let member = app.member_of(&a, "alice", "ciso").await;
+    let hidden = json_of(app.get(&format!("/api/v1/tenants/{b}"), &member.token).await).await;
+    let missing_id = "01900000-0000-7000-8000-000000000000";
+    let missing = json_of(app.get(&format!("/api/v1/tenants/{missing_id}"), &member.token).await).await;
+    assert_eq!(hidden, missing);
+    assert_eq!(hidden["status"], 404);
+}
+
+#[tokio::test]
+async fn the_tenant_list_shows_members_their_tenants_and_admins_all() {
+    let app = spawn_app().await;
+    let a = app.create_tenant("Tenant A").await;
+    app.create_tenant("Tenant B").await;
+    let member = app.member_of(&a, "alice", "engineer").await;
+    let mine = json_of(app.get("/api/v1/tenants", &member.token).await).await;
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["items"][0]["id"], a.as_str());
+    let all = json_of(app.get("/api/v1/tenants", &app.admin_token).await).await;
+    assert_eq!(all["total"], 2);
+}

@@ -1,0 +1,31 @@
+//! Schema migrations for scoregrc, in the order they run.
+//!
+//! One change per file, named `mYYYYMMDD_NNNNNN_verb_noun`. Each file declares its own `DeriveIden` enums and
+//! never imports the service's entities, so an old migration keeps compiling as the entities move on.
+//! Landed migrations are never edited: a change is a new file appended to [`Migrator::migrations`].
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_tenants;
+mod m20261123_000002_create_users;
+mod m20261123_000003_create_tenant_memberships;
+mod m20261123_000004_create_api_tokens;
+mod m20261123_000005_create_audit_log;
+mod m20261123_000006_create_settings;
+
+/// The ordered list of every migration the binary knows.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_tenants::Migration),
+            Box::new(m20261123_000002_create_users::Migration),
+            Box::new(m20261123_000003_create_tenant_memberships::Migration),
+            Box::new(m20261123_000004_create_api_tokens::Migration),
+            Box::new(m20261123_000005_create_audit_log::Migration),
+            Box::new(m20261123_000006_create_settings::Migration),
+        ]
+    }
+}
