@@ -48,6 +48,6 @@ async fn a_database_migrated_by_a_newer_binary_is_refused() {
     .await
     .unwrap();
     drop(db);
-    let err = scoregrc::db::open_and_migrate(&path).await.err().expect("refused");
+    let err = scoregrc::db::open_and_migrate(&path).await.expect_err("refused");
     assert!(err.to_string().contains("newer scoregrc"), "{err}");
 }
