@@ -55,6 +55,7 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
         principals: Arc::new(principals),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
+        login_throttle: Arc::default(),
     };
     Ok((state, report))
 }

@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use crate::app::{self, Application};
 use crate::auth::password;
+use crate::auth::service_token::{IssueToken, issue};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::audit::Actor;
 use crate::domain::ids::TenantId;
 use crate::domain::role::Role;
-use crate::domain::user::{Username, check_new_password, parse_lifetime_days};
-use crate::http::tokens::{IssueToken, issue};
+use crate::domain::service_token::parse_lifetime_days;
+use crate::domain::user::{Username, check_new_password};
 use crate::store::{tenants, users};
 
 /// scoregrc: self-hosted GRC for Microsoft Secure Score.
@@ -147,7 +148,7 @@ impl Cli {
                 issue_token(config, clock, name, role, tenants, expires_in).await
             }
             Command::Openapi => {
-                println!("{}", crate::http::openapi().to_pretty_json()?);
+                println!("{}", crate::http::openapi_document().to_pretty_json()?);
                 Ok(())
             }
             Command::Backup { out } => {
@@ -234,9 +235,7 @@ async fn issue_token(
     }
     let expires_in_days = expires_in.as_deref().map(parse_lifetime_days).transpose()?;
     let request = IssueToken { name, role: role.parse()?, tenant_ids, expires_in_days };
-    let issued = issue(&db, &Actor::system("cli"), clock.now(), request)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.problem().detail))?;
+    let issued = issue(&db, &Actor::system("cli"), clock.now(), request).await?;
     println!("{}", issued.secret);
     eprintln!(
         "issued service token `{}` ({}) for {} tenant(s), expires {}; the secret above is shown only now",

@@ -4,6 +4,7 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 use crate::auth::principals::Principals;
+use crate::auth::throttle::LoginThrottle;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::http::metrics::Metrics;
@@ -16,4 +17,5 @@ pub struct AppState {
     pub principals: Arc<Principals>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    pub login_throttle: Arc<LoginThrottle>,
 }

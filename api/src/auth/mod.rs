@@ -5,6 +5,7 @@ pub mod password;
 pub mod principals;
 pub mod service_token;
 pub mod session;
+pub mod throttle;
 
 /// Why a credential was not accepted. Every variant answers the client the same 401, so nothing leaks about
 /// which check failed; the variant is for the log.

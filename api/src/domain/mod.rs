@@ -5,6 +5,7 @@ pub mod error;
 pub mod ids;
 pub mod principal;
 pub mod role;
+pub mod service_token;
 pub mod user;
 
 pub use error::{FieldError, ValidationError, Violations};

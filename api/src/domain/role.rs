@@ -91,14 +91,6 @@ impl Permission {
     }
 }
 
-/// Service tokens carry one role, and never `admin`: automation must not administer the platform.
-pub fn check_service_token_role(role: Role) -> Result<Role, ValidationError> {
-    if role == Role::Admin {
-        return Err(ValidationError::field("role", "a service token cannot have the admin role"));
-    }
-    Ok(role)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,11 +138,5 @@ mod tests {
         for role in Role::ALL {
             assert!(Permission::ReadTenant.allows(role));
         }
-    }
-
-    #[test]
-    fn service_tokens_cannot_be_admin() {
-        assert!(check_service_token_role(Role::Admin).is_err());
-        assert_eq!(check_service_token_role(Role::Engineer), Ok(Role::Engineer));
     }
 }

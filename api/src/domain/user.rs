@@ -1,6 +1,4 @@
-//! Rules for accounts, tenants and service tokens: what a valid name, password or expiry is.
-
-use chrono::{DateTime, Duration, Utc};
+//! Rules for accounts and names: what a valid username, password or display name is.
 
 use super::ValidationError;
 
@@ -63,39 +61,9 @@ pub fn check_name(field: &str, raw: &str, max: usize) -> Result<String, Validati
     Ok(name.to_owned())
 }
 
-/// A service token's lifetime when none is asked for.
-pub const DEFAULT_TOKEN_DAYS: i64 = 90;
-/// The longest lifetime a service token may have: every token expires.
-pub const MAX_TOKEN_DAYS: i64 = 365;
-
-/// When a service token issued `now` for `days` days (default 90, 1–365) expires.
-pub fn service_token_expiry(now: DateTime<Utc>, days: Option<i64>) -> Result<DateTime<Utc>, ValidationError> {
-    let days = days.unwrap_or(DEFAULT_TOKEN_DAYS);
-    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
-        return Err(ValidationError::field("expires_in_days", format!("must be between 1 and {MAX_TOKEN_DAYS} days")));
-    }
-    Ok(now + Duration::days(days))
-}
-
-/// Parses a CLI lifetime such as `90d`, `12w` or `30` (days).
-pub fn parse_lifetime_days(raw: &str) -> Result<i64, ValidationError> {
-    let raw = raw.trim();
-    let (number, unit) = match raw.char_indices().last() {
-        Some((i, 'd')) => (&raw[..i], 1),
-        Some((i, 'w')) => (&raw[..i], 7),
-        _ => (raw, 1),
-    };
-    number
-        .parse::<i64>()
-        .ok()
-        .and_then(|n| n.checked_mul(unit))
-        .ok_or_else(|| ValidationError::field("expires-in", format!("`{raw}` is not a lifetime such as 90d or 12w")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn usernames_are_trimmed_and_lower_cased() {
@@ -130,22 +98,5 @@ mod tests {
         assert!(check_name("name", "   ", 200).is_err());
         assert!(check_name("name", &"x".repeat(201), 200).is_err());
         assert!(check_name("name", "tab\there", 200).is_err());
-    }
-
-    #[test]
-    fn token_expiry_defaults_to_ninety_days_and_caps_at_a_year() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).single().unwrap_or_default();
-        assert_eq!(service_token_expiry(now, None), Ok(now + Duration::days(90)));
-        assert_eq!(service_token_expiry(now, Some(365)), Ok(now + Duration::days(365)));
-        assert!(service_token_expiry(now, Some(366)).is_err());
-        assert!(service_token_expiry(now, Some(0)).is_err());
-    }
-
-    #[test]
-    fn lifetimes_read_days_and_weeks() {
-        assert_eq!(parse_lifetime_days("90d"), Ok(90));
-        assert_eq!(parse_lifetime_days("12w"), Ok(84));
-        assert_eq!(parse_lifetime_days("30"), Ok(30));
-        assert!(parse_lifetime_days("soon").is_err());
     }
 }

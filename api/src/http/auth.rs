@@ -43,7 +43,8 @@ pub struct LoginResponse {
 /// Sign in with a username and password
 ///
 /// Answers a session token (JWT). A wrong username, a wrong password and a disabled account all answer the same
-/// 401, in the same time.
+/// 401, in the same time. After 5 failures for one username within 15 minutes, that username is refused with
+/// 429 for 15 minutes.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -52,18 +53,28 @@ pub struct LoginResponse {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json", headers(("Retry-After" = String, description = "Seconds until the username may try again"))),
     ),
     security(())
 )]
 #[post("/auth/login")]
 async fn login(state: web::Data<AppState>, body: Body<LoginRequest>) -> Reply<web::Json<LoginResponse>> {
     let body = body?.into_inner();
+    let now = state.clock.now();
+    let throttle_key = body.username.trim().to_lowercase();
+    if let Err(until) = state.login_throttle.check(&throttle_key, now) {
+        return Err(ApiError::TooManyAttempts { retry_after_seconds: (until - now).num_seconds().max(1) });
+    }
     let user = match Username::parse(&body.username) {
         Ok(name) => users::find_by_username(&state.db, name.as_str()).await?,
         Err(_) => None,
     };
     let matches = password::verify_blocking(body.password, user.as_ref().map(|u| u.password_hash.clone())).await;
-    let user = user.filter(|u| matches && u.disabled_at.is_none()).ok_or(AuthError::BadCredentials)?;
+    let Some(user) = user.filter(|u| matches && u.disabled_at.is_none()) else {
+        state.login_throttle.fail(&throttle_key, now);
+        return Err(AuthError::BadCredentials.into());
+    };
+    state.login_throttle.succeed(&throttle_key);
     Ok(web::Json(issue_session(&state, &user)?))
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod extract;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod problem;
 pub mod tenants;
 pub mod tokens;
@@ -18,9 +19,8 @@ use actix_web::http::Method;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, web as aweb};
 use std::sync::Arc;
+use utoipa::OpenApi;
 use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
@@ -40,40 +40,6 @@ pub type PathOf<T> = Result<aweb::Path<T>, actix_web::Error>;
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "scoregrc",
-        description = "Self-hosted GRC for Microsoft Secure Score: import, triage, roadmap, risk-acceptance register, audit evidence.\n\nEvery operation lists the roles it allows as the scopes of its `bearer` security requirement.",
-        license(name = "AGPL-3.0-or-later")
-    ),
-    modifiers(&BearerScheme),
-    components(schemas(problem::Problem)),
-    tags(
-        (name = "auth", description = "Signing in and passwords"),
-        (name = "tenants", description = "Tenants and memberships"),
-        (name = "users", description = "Accounts"),
-        (name = "tokens", description = "Service tokens for automation"),
-        (name = "audit", description = "The hash-chained audit trail"),
-        (name = "operations", description = "Health and metrics"),
-    )
-)]
-struct ApiDoc;
-
-struct BearerScheme;
-
-impl Modify for BearerScheme {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        let scheme = HttpBuilder::new()
-            .scheme(HttpAuthScheme::Bearer)
-            .bearer_format("session JWT from /api/v1/auth/login, or an sgt_ service token")
-            .description(Some("Scopes list the roles allowed: admin, ciso, it_manager, engineer, auditor."))
-            .build();
-        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
-    }
-}
-
 fn configure_api(cfg: &mut ServiceConfig) {
     // Inside the scope, so `/api/v1/*` stays one tree; not itself part of the document it serves.
     cfg.route("/openapi.json", aweb::get().to(serve_openapi))
@@ -89,7 +55,7 @@ fn configure_operations(cfg: &mut ServiceConfig) {
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.
-pub fn openapi() -> OpenApiDoc {
+pub fn openapi_document() -> OpenApiDoc {
     documented(App::new()).1
 }
 
@@ -97,11 +63,14 @@ fn documented<T>(app: App<T>) -> (App<T>, OpenApiDoc)
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
-    app.into_utoipa_app()
-        .openapi(ApiDoc::openapi())
+    let (app, mut doc) = app
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(configure_api))
         .configure(configure_operations)
-        .split_for_parts()
+        .split_for_parts();
+    openapi::document_shared_errors(&mut doc);
+    (app, doc)
 }
 
 /// The OpenAPI document as served, built once at startup.

@@ -23,6 +23,7 @@ pub enum ProblemType {
     PayloadTooLarge,
     Validation,
     Conflict,
+    TooManyAttempts,
     PreconditionFailed,
     PreconditionRequired,
     ServiceUnavailable,
@@ -46,6 +47,7 @@ impl ProblemType {
             PayloadTooLarge => ("payload-too-large", StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
             Validation => ("validation", StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
             Conflict => ("conflict", StatusCode::CONFLICT, "Conflict with the current state"),
+            TooManyAttempts => ("too-many-attempts", StatusCode::TOO_MANY_REQUESTS, "Too many failed sign-ins"),
             PreconditionFailed => ("stale-version", StatusCode::PRECONDITION_FAILED, "Stale version"),
             PreconditionRequired => ("version-required", StatusCode::PRECONDITION_REQUIRED, "Version required"),
             ServiceUnavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE, "Service unavailable"),
@@ -105,6 +107,8 @@ pub enum ApiError {
     Invalid(#[from] ValidationError),
     #[error("{0}")]
     Conflict(String),
+    #[error("too many failed sign-ins; retry after {retry_after_seconds}s")]
+    TooManyAttempts { retry_after_seconds: i64 },
     #[error("stale version")]
     StaleVersion { current: i64 },
     #[error("version required")]
@@ -160,6 +164,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
             ApiError::Invalid(_) => ProblemType::Validation,
             ApiError::Conflict(_) => ProblemType::Conflict,
+            ApiError::TooManyAttempts { .. } => ProblemType::TooManyAttempts,
             ApiError::StaleVersion { .. } => ProblemType::PreconditionFailed,
             ApiError::VersionRequired => ProblemType::PreconditionRequired,
             ApiError::Unavailable(_) => ProblemType::ServiceUnavailable,
@@ -188,6 +193,10 @@ impl ApiError {
                 v.errors.iter().map(|e| format!("`{}` {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
             }
             ApiError::Conflict(detail) => detail.clone(),
+            ApiError::TooManyAttempts { retry_after_seconds } => format!(
+                "Too many failed sign-ins for this username: try again in {} minute(s).",
+                (retry_after_seconds + 59) / 60
+            ),
             ApiError::StaleVersion { current } => {
                 format!(
                     "Someone changed this since you read it: the stored version is {current}. Reload and apply your change again."
@@ -245,6 +254,9 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
         if let ApiError::Unauthenticated(_) = self {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let ApiError::TooManyAttempts { retry_after_seconds } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
         }
         if let ApiError::MethodNotAllowed(allowed) = self
             && let Ok(value) = HeaderValue::from_str(&allowed.join(", "))

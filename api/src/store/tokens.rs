@@ -170,6 +170,17 @@ pub async fn list(
     Ok(Page { items, total: page.total, next_cursor: page.next_cursor })
 }
 
+/// The token with `id`.
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    id: ServiceTokenId,
+) -> Result<ServiceToken, StoreError> {
+    let model = api_token::Entity::find_by_id(id.0).one(conn).await?.ok_or(StoreError::NotFound("service token"))?;
+    let tenant_ids = tenants_of_tokens(conn, std::iter::once(id.0)).await?.remove(&id.0).unwrap_or_default();
+    view(model, tenant_ids, now)
+}
+
 /// Revokes a token; revoking a revoked token changes nothing.
 pub async fn revoke(
     db: &DatabaseConnection,

@@ -122,3 +122,35 @@ async fn the_signing_key_is_recorded_without_its_value() {
     assert!(trail.contains("\"sealed\":true"));
     assert!(!trail.contains("v1."), "no sealed value in the trail");
 }
+
+#[tokio::test]
+async fn a_bulk_operation_is_one_row_with_its_run_id_and_change_list_digest() {
+    use scoregrc::domain::audit::{Actor, Chain, change_list_sha256};
+    use scoregrc::store::audit::{Change, append_bulk};
+    let app = spawn_app().await;
+    let a = app.create_tenant("Tenant A").await;
+    let tenant = scoregrc::domain::ids::TenantId(a.parse().unwrap());
+    let changes = vec![json!({"id": 1, "status": "completed"}), json!({"id": 2, "status": "to_address"})];
+    let actor = Actor::system("import");
+    let change = Change {
+        chain: Chain::Tenant(tenant),
+        actor: &actor,
+        entity: "import_run",
+        entity_id: "run-1".into(),
+        action: "apply",
+        before: None,
+        after: Some(json!({"changed": 2})),
+        comment: None,
+    };
+    let tx = scoregrc::store::begin_write(&app.db).await.unwrap();
+    append_bulk(&tx, scoregrc::clock::Clock::now(app.clock.as_ref()), change, "run-1".into(), &changes).await.unwrap();
+    tx.commit().await.unwrap();
+    let trail = json_of(app.get(&format!("/api/v1/tenants/{a}/audit?entity=import_run"), &app.admin_token).await).await;
+    assert_eq!(trail["total"], 1);
+    assert_eq!(trail["items"][0]["run_id"], "run-1");
+    assert_eq!(trail["items"][0]["change_list_sha256"], change_list_sha256(&changes));
+    assert_eq!(
+        json_of(app.get(&format!("/api/v1/tenants/{a}/audit/verify"), &app.admin_token).await).await["intact"],
+        true
+    );
+}

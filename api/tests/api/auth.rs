@@ -188,3 +188,19 @@ async fn service_tokens_have_no_password_to_change() {
     let body = json!({ "current_password": "x", "new_password": "a brand new passphrase" });
     assert_eq!(app.post("/api/v1/auth/password", &secret, &body).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn repeated_failures_lock_the_username_for_fifteen_minutes_whether_or_not_it_exists() {
+    let app = spawn_app().await;
+    for username in ["admin", "nobody-at-all"] {
+        for _ in 0..5 {
+            assert_eq!(app.login(username, "guess guess guess").await.status(), StatusCode::UNAUTHORIZED);
+        }
+        let locked = app.login(username, ADMIN_PASSWORD).await;
+        assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "{username}");
+        assert_eq!(locked.headers()["retry-after"], "900");
+        assert_eq!(json_of(locked).await["type"], "urn:scoregrc:problem:too-many-attempts");
+    }
+    app.clock.advance(Duration::minutes(15));
+    assert_eq!(app.login("admin", ADMIN_PASSWORD).await.status(), StatusCode::OK);
+}
