@@ -29,6 +29,32 @@ pub struct Change<'a> {
     pub comment: Option<String>,
 }
 
+impl<'a> Change<'a> {
+    /// A change with no before/after state or comment yet.
+    pub fn new(chain: Chain, actor: &'a Actor, entity: &'a str, entity_id: impl ToString, action: &'a str) -> Self {
+        let entity_id = entity_id.to_string();
+        Self { chain, actor, entity, entity_id, action, before: None, after: None, comment: None }
+    }
+
+    /// The state before the change.
+    pub fn before(mut self, state: Value) -> Self {
+        self.before = Some(state);
+        self
+    }
+
+    /// The state after the change.
+    pub fn after(mut self, state: Value) -> Self {
+        self.after = Some(state);
+        self
+    }
+
+    /// Why, in the actor's words.
+    pub fn comment(mut self, comment: impl Into<String>) -> Self {
+        self.comment = Some(comment.into());
+        self
+    }
+}
+
 /// Appends `change` to its chain at time `at`. Call inside the write transaction of the change itself.
 pub async fn append(conn: &impl ConnectionTrait, at: DateTime<Utc>, change: Change<'_>) -> Result<(), StoreError> {
     append_row(conn, at, change, None, None).await

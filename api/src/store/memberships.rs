@@ -30,6 +30,10 @@ pub struct Member {
     pub since: DateTime<Utc>,
 }
 
+fn member_snapshot(user: UserId, member: &user::Model) -> serde_json::Value {
+    serde_json::json!({ "user_id": user, "username": member.username, "role": member.role })
+}
+
 /// The tenants `user` is a member of.
 pub async fn tenants_of(conn: &impl ConnectionTrait, user: UserId) -> Result<BTreeSet<TenantId>, StoreError> {
     let rows = tenant_membership::Entity::find().filter(tenant_membership::Column::UserId.eq(user.0)).all(conn).await?;
@@ -83,16 +87,8 @@ pub async fn grant_in(
     tenant_membership::ActiveModel { tenant_id: Set(tenant.0), user_id: Set(user.0), created_at: Set(now) }
         .insert(conn)
         .await?;
-    let change = Change {
-        chain: Chain::Tenant(tenant),
-        actor,
-        entity: "membership",
-        entity_id: user.to_string(),
-        action: "grant",
-        before: None,
-        after: Some(serde_json::json!({ "user_id": user, "username": member.username, "role": member.role })),
-        comment: None,
-    };
+    let change =
+        Change::new(Chain::Tenant(tenant), actor, "membership", user, "grant").after(member_snapshot(user, &member));
     audit::append(conn, now, change).await?;
     Ok(true)
 }
@@ -112,16 +108,8 @@ pub async fn revoke(
         .ok_or(StoreError::NotFound("membership"))?;
     let member = user::Entity::find_by_id(user.0).one(&tx).await?.ok_or(StoreError::NotFound("user"))?;
     tenant_membership::Entity::delete_by_id((existing.tenant_id, existing.user_id)).exec(&tx).await?;
-    let change = Change {
-        chain: Chain::Tenant(tenant),
-        actor,
-        entity: "membership",
-        entity_id: user.to_string(),
-        action: "revoke",
-        before: Some(serde_json::json!({ "user_id": user, "username": member.username, "role": member.role })),
-        after: None,
-        comment: None,
-    };
+    let change =
+        Change::new(Chain::Tenant(tenant), actor, "membership", user, "revoke").before(member_snapshot(user, &member));
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     Ok(())

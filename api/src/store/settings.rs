@@ -29,17 +29,11 @@ pub async fn jwt_signing_key(
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
     let sealed = data_key.seal(&purpose, &key)?;
     put_in(&tx, now, JWT_SIGNING_KEY, serde_json::Value::String(sealed)).await?;
-    let change = Change {
-        chain: Chain::Platform,
-        actor: &Actor::system("startup"),
-        entity: "setting",
-        entity_id: JWT_SIGNING_KEY.to_owned(),
-        action: "create",
-        before: None,
-        // The trail records that a secret was set, never the secret.
-        after: Some(serde_json::json!({ "sealed": true })),
-        comment: Some("generated the session signing key on first start".to_owned()),
-    };
+    let startup = Actor::system("startup");
+    // The trail records that a secret was set, never the secret.
+    let change = Change::new(Chain::Platform, &startup, "setting", JWT_SIGNING_KEY, "create")
+        .after(serde_json::json!({ "sealed": true }))
+        .comment("generated the session signing key on first start");
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     Ok(key)

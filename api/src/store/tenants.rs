@@ -82,16 +82,7 @@ pub async fn create_in(
     .insert(conn)
     .await?;
     let tenant = Tenant::from(model);
-    let change = Change {
-        chain: Chain::Platform,
-        actor,
-        entity: "tenant",
-        entity_id: tenant.id.to_string(),
-        action: "create",
-        before: None,
-        after: Some(snapshot(&tenant)),
-        comment: None,
-    };
+    let change = Change::new(Chain::Platform, actor, "tenant", tenant.id, "create").after(snapshot(&tenant));
     audit::append(conn, now, change).await?;
     Ok(tenant)
 }
@@ -168,16 +159,8 @@ pub async fn update(
         (true, false) => "restore",
         _ => "update",
     };
-    let change = Change {
-        chain: Chain::Platform,
-        actor,
-        entity: "tenant",
-        entity_id: id.to_string(),
-        action,
-        before: Some(snapshot(&before)),
-        after: Some(snapshot(&after)),
-        comment: None,
-    };
+    let change =
+        Change::new(Chain::Platform, actor, "tenant", id, action).before(snapshot(&before)).after(snapshot(&after));
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     Ok(after)

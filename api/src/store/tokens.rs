@@ -107,16 +107,7 @@ pub async fn create(
         api_token_tenant::ActiveModel { token_id: Set(id.0), tenant_id: Set(tenant.0) }.insert(&tx).await?;
     }
     let token = view(model, tenant_ids, now)?;
-    let change = Change {
-        chain: Chain::Platform,
-        actor,
-        entity: "service_token",
-        entity_id: id.to_string(),
-        action: "create",
-        before: None,
-        after: Some(snapshot(&token)),
-        comment: None,
-    };
+    let change = Change::new(Chain::Platform, actor, "service_token", id, "create").after(snapshot(&token));
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     Ok(token)
@@ -198,16 +189,9 @@ pub async fn revoke(
     let mut model: api_token::ActiveModel = current.into();
     model.revoked_at = Set(Some(now));
     let after = view(model.update(&tx).await?, tenant_ids, now)?;
-    let change = Change {
-        chain: Chain::Platform,
-        actor,
-        entity: "service_token",
-        entity_id: id.to_string(),
-        action: "revoke",
-        before: Some(snapshot(&before)),
-        after: Some(snapshot(&after)),
-        comment: None,
-    };
+    let change = Change::new(Chain::Platform, actor, "service_token", id, "revoke")
+        .before(snapshot(&before))
+        .after(snapshot(&after));
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     Ok(after)

@@ -113,16 +113,7 @@ pub async fn create_in(
     }
     .insert(conn)
     .await?;
-    let change = Change {
-        chain: Chain::Platform,
-        actor,
-        entity: "user",
-        entity_id: model.id.to_string(),
-        action: "create",
-        before: None,
-        after: Some(snapshot(&model)),
-        comment: None,
-    };
+    let change = Change::new(Chain::Platform, actor, "user", model.id, "create").after(snapshot(&model));
     audit::append(conn, now, change).await?;
     view(model, Vec::new())
 }
@@ -217,16 +208,8 @@ pub async fn update(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(&tx).await?;
-    let change = Change {
-        chain: Chain::Platform,
-        actor,
-        entity: "user",
-        entity_id: id.to_string(),
-        action,
-        before: Some(snapshot(&current)),
-        after: Some(snapshot(&updated)),
-        comment: None,
-    };
+    let change =
+        Change::new(Chain::Platform, actor, "user", id, action).before(snapshot(&current)).after(snapshot(&updated));
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     let tenants = memberships::tenants_of(db, id).await?.into_iter().collect();
@@ -260,16 +243,10 @@ pub async fn set_password(
     model.updated_at = Set(now);
     model.version = Set(current.version + 1);
     let updated = model.update(&tx).await?;
-    let change = Change {
-        chain: Chain::Platform,
-        actor,
-        entity: "user",
-        entity_id: id.to_string(),
-        action: if must_change { "reset_password" } else { "change_password" },
-        before: Some(snapshot(&current)),
-        after: Some(snapshot(&updated)),
-        comment: None,
-    };
+    let change =
+        Change::new(Chain::Platform, actor, "user", id, if must_change { "reset_password" } else { "change_password" })
+            .before(snapshot(&current))
+            .after(snapshot(&updated));
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     Ok(updated)
