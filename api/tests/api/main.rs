@@ -10,6 +10,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod roles;
+mod startup;
 mod tenants;
 mod tokens;
 mod users;
