@@ -119,7 +119,7 @@ async fn change_password(
 ) -> Reply<web::Json<LoginResponse>> {
     let principal = caller.0;
     if principal.kind != PrincipalKind::User {
-        return Err(ApiError::Forbidden("a person's account (service tokens have no password)".into()));
+        return Err(ApiError::Forbidden("Service tokens have no password to change.".into()));
     }
     let body = body?.into_inner();
     let user = users::find(&state.db, UserId(principal.id)).await?.ok_or(ApiError::NotFound("user"))?;

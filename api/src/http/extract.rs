@@ -67,7 +67,7 @@ fn authorize<P: Policy>(principal: &Principal) -> Result<(), ApiError> {
     }
     if !P::PERMISSION.allows(principal.role) {
         let roles: Vec<&str> = P::PERMISSION.roles().iter().map(|r| r.as_str()).collect();
-        return Err(ApiError::Forbidden(roles.join(", ")));
+        return Err(ApiError::Forbidden(format!("This action needs one of these roles: {}.", roles.join(", "))));
     }
     Ok(())
 }

@@ -91,7 +91,8 @@ pub enum ApiError {
     Unauthenticated(AuthError),
     #[error("the password must be changed first")]
     PasswordChangeRequired,
-    #[error("forbidden: needs one of {0}")]
+    /// Not allowed; the text says what would be needed.
+    #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -183,7 +184,7 @@ impl ApiError {
                 "Your password was reset: set a new one with POST /api/v1/auth/password before doing anything else."
                     .into()
             }
-            ApiError::Forbidden(roles) => format!("This action needs one of these roles: {roles}."),
+            ApiError::Forbidden(needed) => needed.clone(),
             ApiError::NotFound(what) => format!("No {what} with that id exists, or you may not see it."),
             ApiError::MethodNotAllowed(allowed) => format!("This path accepts only: {}.", allowed.join(", ")),
             ApiError::Malformed(detail) => detail.clone(),
