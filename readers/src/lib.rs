@@ -1,0 +1,1 @@
+//! Parsers for Secure Score sources: bytes in, normalised records or a located error out.
