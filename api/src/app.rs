@@ -14,6 +14,8 @@ use crate::demo::{self, DemoAccount};
 use crate::domain::audit::Actor;
 use crate::domain::role::Role;
 use crate::http::metrics::Metrics;
+use crate::import::run::Importer;
+use crate::jobs::JobRunner;
 use crate::secrets::DataKey;
 use crate::state::AppState;
 use crate::store::{settings, users};
@@ -35,20 +37,40 @@ pub fn data_key(config: &Config) -> anyhow::Result<DataKey> {
     })
 }
 
+/// The importer over `db`, with the shipped title catalog.
+pub fn importer(
+    db: &sea_orm::DatabaseConnection,
+    clock: &SharedClock,
+    key: Arc<DataKey>,
+    config: &Config,
+) -> anyhow::Result<Importer> {
+    Ok(Importer {
+        db: db.clone(),
+        clock: clock.clone(),
+        data_key: key,
+        catalog: Arc::new(crate::import::shipped_catalog()?),
+        retry: config.retry.clone(),
+    })
+}
+
 /// Opens the database and builds the state every handler shares.
 pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppState, StartupReport)> {
     let db = crate::db::open_and_migrate(&config.database_path).await?;
-    let key = data_key(&config)?;
+    let key = Arc::new(data_key(&config)?);
     let signing_key = settings::jwt_signing_key(&db, &key, clock.now()).await?;
     let mut report = StartupReport::default();
     if !users::any_exist(&db).await? {
         report.generated_admin_password = create_first_admin(&db, &config, clock.now()).await?;
     }
-    if config.demo {
-        report.demo_accounts = demo::ensure(&db, clock.now()).await?;
-    }
+
     let principals =
         Principals::new(db.clone(), SessionKeys::new(&signing_key), clock.clone(), config.principal_cache_ttl);
+    let importer = importer(&db, &clock, key, &config)?;
+    if config.demo {
+        report.demo_accounts = demo::ensure(&db, &importer, clock.now()).await?;
+    }
+    let jobs = JobRunner::new(importer.clone());
+    jobs.start();
     let state = AppState {
         db,
         clock,
@@ -56,6 +78,8 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
         login_throttle: Arc::default(),
+        importer,
+        jobs,
     };
     Ok((state, report))
 }

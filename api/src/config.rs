@@ -24,6 +24,10 @@ pub struct Config {
     pub workers: usize,
     /// Largest JSON request body accepted.
     pub max_json_bytes: usize,
+    /// Largest uploaded file (CSV or xlsx).
+    pub max_upload_bytes: usize,
+    /// How hard connector imports try against Microsoft.
+    pub retry: crate::import::fetch::RetryPolicy,
     /// Create the demo tenant and one demo user per role on start.
     pub demo: bool,
 }
@@ -40,6 +44,8 @@ impl Config {
             principal_cache_ttl: Duration::from_secs(5),
             workers: 2,
             max_json_bytes: 1024 * 1024,
+            max_upload_bytes: 20 * 1024 * 1024,
+            retry: crate::import::fetch::RetryPolicy::default(),
             demo: false,
         }
     }

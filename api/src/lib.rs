@@ -13,6 +13,8 @@ pub mod demo;
 pub mod domain;
 pub mod entities;
 pub mod http;
+pub mod import;
+pub mod jobs;
 pub mod secrets;
 pub mod state;
 pub mod store;

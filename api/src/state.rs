@@ -8,6 +8,8 @@ use crate::auth::throttle::LoginThrottle;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::http::metrics::Metrics;
+use crate::import::run::Importer;
+use crate::jobs::JobRunner;
 
 /// Shared, cheaply cloned application state.
 #[derive(Clone)]
@@ -18,4 +20,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     pub login_throttle: Arc<LoginThrottle>,
+    /// Imports files and queues connector imports.
+    pub importer: Importer,
+    /// Background work (connector imports).
+    pub jobs: Arc<JobRunner>,
 }

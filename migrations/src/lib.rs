@@ -12,6 +12,13 @@ mod m20261123_000003_create_tenant_memberships;
 mod m20261123_000004_create_api_tokens;
 mod m20261123_000005_create_audit_log;
 mod m20261123_000006_create_settings;
+mod m20261123_000007_create_recommendations;
+mod m20261123_000008_create_recommendation_sources;
+mod m20261123_000009_create_status_changes;
+mod m20261123_000010_create_score_snapshots;
+mod m20261123_000011_create_import_runs;
+mod m20261123_000012_create_jobs;
+mod m20261123_000013_create_connectors;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -26,6 +33,13 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_api_tokens::Migration),
             Box::new(m20261123_000005_create_audit_log::Migration),
             Box::new(m20261123_000006_create_settings::Migration),
+            Box::new(m20261123_000007_create_recommendations::Migration),
+            Box::new(m20261123_000008_create_recommendation_sources::Migration),
+            Box::new(m20261123_000009_create_status_changes::Migration),
+            Box::new(m20261123_000010_create_score_snapshots::Migration),
+            Box::new(m20261123_000011_create_import_runs::Migration),
+            Box::new(m20261123_000012_create_jobs::Migration),
+            Box::new(m20261123_000013_create_connectors::Migration),
         ]
     }
 }

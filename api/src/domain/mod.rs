@@ -1,10 +1,13 @@
 //! Pure rules of the domain: no I/O, no database, no HTTP. Everything here is unit-tested.
 
 pub mod audit;
+pub mod change;
 pub mod error;
 pub mod ids;
 pub mod principal;
+pub mod recommendation;
 pub mod role;
+pub mod score;
 pub mod service_token;
 pub mod user;
 

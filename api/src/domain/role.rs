@@ -73,6 +73,8 @@ pub enum Permission {
     Administer,
     /// Read exports and the audit log.
     ReadAudit,
+    /// The team's daily work: import, rate, map, set status, roadmap edits.
+    Operate,
 }
 
 impl Permission {
@@ -82,6 +84,7 @@ impl Permission {
             Permission::SignedIn | Permission::ReadTenant => &Role::ALL,
             Permission::Administer => &[Role::Admin],
             Permission::ReadAudit => &[Role::Auditor, Role::Ciso, Role::Admin],
+            Permission::Operate => &[Role::Engineer, Role::ItManager, Role::Ciso],
         }
     }
 
@@ -126,6 +129,13 @@ mod tests {
         assert!(Permission::ReadAudit.allows(Role::Admin));
         assert!(!Permission::ReadAudit.allows(Role::Engineer));
         assert!(!Permission::ReadAudit.allows(Role::ItManager));
+    }
+
+    #[test]
+    fn the_teams_work_is_for_engineers_it_managers_and_cisos_not_admins_or_auditors() {
+        assert_eq!(Permission::Operate.roles(), &[Role::Engineer, Role::ItManager, Role::Ciso]);
+        assert!(!Permission::Operate.allows(Role::Admin));
+        assert!(!Permission::Operate.allows(Role::Auditor));
     }
 
     #[test]

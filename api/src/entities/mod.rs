@@ -3,7 +3,14 @@
 pub mod api_token;
 pub mod api_token_tenant;
 pub mod audit_log;
+pub mod connector;
+pub mod import_run;
+pub mod job;
+pub mod recommendation;
+pub mod recommendation_source;
+pub mod score_snapshot;
 pub mod setting;
+pub mod status_change;
 pub mod tenant;
 pub mod tenant_membership;
 pub mod user;

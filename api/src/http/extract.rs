@@ -28,6 +28,8 @@ pub struct ReadTenant;
 pub struct Administer;
 /// The audit log and exports: auditor, ciso, admin.
 pub struct ReadAudit;
+/// The team's daily work: engineer, it_manager, ciso.
+pub struct Operate;
 
 impl Policy for SignedIn {
     const PERMISSION: Permission = Permission::SignedIn;
@@ -40,6 +42,9 @@ impl Policy for Administer {
 }
 impl Policy for ReadAudit {
     const PERMISSION: Permission = Permission::ReadAudit;
+}
+impl Policy for Operate {
+    const PERMISSION: Permission = Permission::Operate;
 }
 
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {

@@ -3,11 +3,15 @@
 
 pub mod audit;
 pub mod auth;
+pub mod connectors;
 pub mod extract;
 pub mod health;
+pub mod imports;
 pub mod metrics;
 pub mod openapi;
 pub mod problem;
+pub mod recommendations;
+pub mod score;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
@@ -47,7 +51,11 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(tenants::configure)
         .configure(users::configure)
         .configure(tokens::configure)
-        .configure(audit::configure);
+        .configure(audit::configure)
+        .configure(connectors::configure)
+        .configure(imports::configure)
+        .configure(recommendations::configure)
+        .configure(score::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

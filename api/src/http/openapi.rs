@@ -22,6 +22,10 @@ use super::problem;
         (name = "users", description = "Accounts"),
         (name = "tokens", description = "Service tokens for automation"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "connectors", description = "Connections to Microsoft Graph and Defender for Cloud"),
+        (name = "imports", description = "Importing Secure Score and following import runs"),
+        (name = "recommendations", description = "The tenant's recommended actions"),
+        (name = "score", description = "The score now and over time"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -22,6 +22,7 @@ pub enum ProblemType {
     UnsupportedMediaType,
     PayloadTooLarge,
     Validation,
+    InvalidFile,
     Conflict,
     TooManyAttempts,
     PreconditionFailed,
@@ -46,6 +47,7 @@ impl ProblemType {
             }
             PayloadTooLarge => ("payload-too-large", StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
             Validation => ("validation", StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
+            InvalidFile => ("invalid-file", StatusCode::UNPROCESSABLE_ENTITY, "The file cannot be imported"),
             Conflict => ("conflict", StatusCode::CONFLICT, "Conflict with the current state"),
             TooManyAttempts => ("too-many-attempts", StatusCode::TOO_MANY_REQUESTS, "Too many failed sign-ins"),
             PreconditionFailed => ("stale-version", StatusCode::PRECONDITION_FAILED, "Stale version"),
@@ -79,6 +81,12 @@ pub struct Problem {
     /// Every field at fault, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The file row at fault (1-based; the header is row 1), for file problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// The file column at fault, by its header, for file problems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     /// The stored version, for stale-version problems.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
@@ -106,6 +114,9 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// An uploaded file or a source page that cannot be read, located by row and column or JSON path.
+    #[error("{0}")]
+    InvalidFile(readers::ReadError),
     #[error("{0}")]
     Conflict(String),
     #[error("too many failed sign-ins; retry after {retry_after_seconds}s")]
@@ -143,6 +154,23 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::import::error::ImportError> for ApiError {
+    fn from(err: crate::import::error::ImportError) -> Self {
+        use crate::import::error::ImportError as E;
+        match err {
+            E::Read(e) => ApiError::InvalidFile(e),
+            E::Store(e) => e.into(),
+            E::NotConfigured(kind) => ApiError::Conflict(format!(
+                "No {kind} connector is configured for this tenant: an admin sets one up first."
+            )),
+            E::AlreadyRunning(run) => {
+                ApiError::Conflict(format!("An import is already running for this tenant: follow /imports/{run}."))
+            }
+            other => ApiError::Conflict(other.to_string()),
+        }
+    }
+}
+
 impl From<AuthError> for ApiError {
     fn from(err: AuthError) -> Self {
         match err {
@@ -164,6 +192,11 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
             ApiError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
             ApiError::Invalid(_) => ProblemType::Validation,
+            ApiError::InvalidFile(e) => match e.kind {
+                readers::ReadErrorKind::UnsupportedFileType => ProblemType::UnsupportedMediaType,
+                readers::ReadErrorKind::TooLarge => ProblemType::PayloadTooLarge,
+                _ => ProblemType::InvalidFile,
+            },
             ApiError::Conflict(_) => ProblemType::Conflict,
             ApiError::TooManyAttempts { .. } => ProblemType::TooManyAttempts,
             ApiError::StaleVersion { .. } => ProblemType::PreconditionFailed,
@@ -193,6 +226,7 @@ impl ApiError {
             ApiError::Invalid(v) => {
                 v.errors.iter().map(|e| format!("`{}` {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
             }
+            ApiError::InvalidFile(e) => format!("{} Nothing was imported.", e.message),
             ApiError::Conflict(detail) => detail.clone(),
             ApiError::TooManyAttempts { retry_after_seconds } => format!(
                 "Too many failed sign-ins for this username: try again in {} minute(s).",
@@ -222,7 +256,19 @@ impl ApiError {
             detail: self.detail(),
             errors: match self {
                 ApiError::Invalid(v) => v.errors.clone(),
+                ApiError::InvalidFile(e) => vec![FieldError {
+                    field: e.field.clone().or_else(|| e.column.clone()).unwrap_or_else(|| "file".into()),
+                    message: e.message.clone(),
+                }],
                 _ => Vec::new(),
+            },
+            row: match self {
+                ApiError::InvalidFile(e) => e.row,
+                _ => None,
+            },
+            column: match self {
+                ApiError::InvalidFile(e) => e.column.clone(),
+                _ => None,
             },
             current_version: match self {
                 ApiError::StaleVersion { current } => Some(*current),

@@ -2,9 +2,16 @@
 //! their audit row inside it; helpers that take `&impl ConnectionTrait` compose inside a caller's transaction.
 
 pub mod audit;
+pub mod connectors;
 pub mod error;
+pub mod import_apply;
+pub mod import_runs;
+mod import_write;
+pub mod jobs;
 pub mod memberships;
 pub mod page;
+pub mod recommendations;
+pub mod scores;
 pub mod settings;
 pub mod tenants;
 pub mod tokens;

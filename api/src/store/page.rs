@@ -51,6 +51,13 @@ impl PageRequest {
         self.after.as_deref().map(|a| uuid::Uuid::parse_str(a).map_err(|_| bad_cursor())).transpose()
     }
 
+    /// The cursor as an offset into a sorted list (for lists sorted by something other than the id).
+    pub fn after_offset(&self) -> Result<u64, ValidationError> {
+        self.after
+            .as_deref()
+            .map_or(Ok(0), |a| a.strip_prefix("o:").and_then(|n| n.parse().ok()).ok_or_else(bad_cursor))
+    }
+
     /// The cursor as the sequence number of the last item seen.
     pub fn after_i64(&self) -> Result<Option<i64>, ValidationError> {
         self.after.as_deref().map(|a| a.parse().map_err(|_| bad_cursor())).transpose()
@@ -77,6 +84,14 @@ impl<T> Page<T> {
         let more = rows.len() as u64 > limit;
         rows.truncate(limit as usize);
         let next_cursor = if more { rows.last().map(|r| URL_SAFE_NO_PAD.encode(key(r))) } else { None };
+        Self { items: rows, total, next_cursor }
+    }
+
+    /// Builds a page of an offset-paged list from up to `limit + 1` rows fetched at `offset`.
+    pub fn from_offset(mut rows: Vec<T>, limit: u64, total: u64, offset: u64) -> Self {
+        let more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next_cursor = more.then(|| URL_SAFE_NO_PAD.encode(format!("o:{}", offset + limit)));
         Self { items: rows, total, next_cursor }
     }
 

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub db_path: PathBuf,
     pub clock: Arc<ManualClock>,
     pub admin_token: String,
+    /// Ticks when a background job finishes.
+    pub jobs_finished: tokio::sync::watch::Receiver<u64>,
     // Kept so the database lives exactly as long as the test.
     _dir: TempDir,
 }
@@ -36,6 +38,9 @@ pub fn test_config(dir: &TempDir) -> Config {
     config.workers = 1;
     // Long enough that only the explicit invalidation makes changes visible: tests prove it works.
     config.principal_cache_ttl = Duration::from_secs(3600);
+    // Retries against the Graph stand-in happen at once.
+    config.retry.base_delay = Duration::ZERO;
+    config.retry.timeout = Duration::from_secs(10);
     config
 }
 
@@ -55,9 +60,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config, clock.clone()).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();
+    let jobs_finished = app.state().jobs.finished();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let mut test_app = TestApp { address, client, db, db_path, clock, admin_token: String::new(), _dir: dir };
+    let mut test_app =
+        TestApp { address, client, db, db_path, clock, admin_token: String::new(), jobs_finished, _dir: dir };
     test_app.admin_token = test_app.token_for("admin", ADMIN_PASSWORD).await;
     test_app
 }
@@ -110,6 +117,29 @@ impl TestApp {
         let response = self.login(username, password).await;
         assert_eq!(response.status(), StatusCode::OK, "sign-in as {username}");
         json_of(response).await["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Uploads a file as the raw body of `POST …/imports`.
+    pub async fn upload(&self, tenant: &str, token: &str, bytes: Vec<u8>, content_type: &str) -> Response {
+        self.request(Method::POST, &format!("/api/v1/tenants/{tenant}/imports"), token)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until the run at `location` has finished (its job ticks the runner), and answers it.
+    pub async fn wait_for_run(&mut self, location: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let run = json_of(self.get(location, &self.admin_token.clone()).await).await;
+            if !run["outcome"].is_null() {
+                return run;
+            }
+            let wait = tokio::time::timeout_at(deadline, self.jobs_finished.changed()).await;
+            assert!(wait.is_ok(), "the run at {location} did not finish: {run}");
+        }
     }
 
     pub async fn create_tenant(&self, name: &str) -> String {

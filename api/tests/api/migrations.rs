@@ -1,5 +1,6 @@
 //! The schema is created from an empty file, a second start changes nothing, and a newer database is refused.
 
+use migrations::MigratorTrait;
 use sea_orm::{ConnectionTrait, Statement};
 
 async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
@@ -16,7 +17,7 @@ async fn migrations_run_from_an_empty_file_and_a_second_start_is_a_no_op() {
     let first_tables = count(&db, tables).await;
     let first_migrations = count(&db, "SELECT count(*) FROM seaql_migrations").await;
     assert!(first_tables >= 8, "tables: {first_tables}");
-    assert_eq!(first_migrations, 6);
+    assert_eq!(first_migrations as usize, migrations::Migrator::migrations().len());
     drop(db);
     let again = scoregrc::db::open_and_migrate(&path).await.unwrap();
     assert_eq!(count(&again, tables).await, first_tables);

@@ -53,8 +53,22 @@ async fn spec(app: &TestApp) -> Value {
     json_of(app.get("/api/v1/openapi.json", "").await).await
 }
 
-fn fill(path: &str, tenant: &str, user: &str, token: &str) -> String {
-    let filled = path.replace("{tenant_id}", tenant).replace("{user_id}", user).replace("{token_id}", token);
+/// Ids of real objects to put in paths.
+struct Ids<'a> {
+    tenant: &'a str,
+    user: &'a str,
+    token: &'a str,
+    run: &'a str,
+    recommendation: &'a str,
+}
+
+fn fill(path: &str, ids: &Ids<'_>) -> String {
+    let filled = path
+        .replace("{tenant_id}", ids.tenant)
+        .replace("{user_id}", ids.user)
+        .replace("{token_id}", ids.token)
+        .replace("{run_id}", ids.run)
+        .replace("{recommendation_id}", ids.recommendation);
     assert!(!filled.contains('{'), "no test value for a parameter of {path}");
     filled
 }
@@ -77,10 +91,29 @@ async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_sa
     }
     let target = app.member_of(&tenant, "target", "engineer").await;
     let (token_id, _) = app.issue_token("engineer", &[&tenant]).await;
+    let export = include_bytes!("../fixtures/portal-export.csv").to_vec();
+    let run = json_of(app.upload(&tenant, &target.token, export, "text/csv").await).await;
+    let run_id = run["id"].as_str().unwrap().to_owned();
+    let recommendation = run["changes"][0]["id"].as_str().unwrap().to_owned();
+    // Connectors exist (pointing nowhere), so reads of them are 200 and imports are queued.
+    let nowhere = serde_json::json!({"azure_tenant_id": "contoso.onmicrosoft.com", "client_id": "c", "client_secret": "s",
+        "login_base_url": "http://127.0.0.1:9", "graph_base_url": "http://127.0.0.1:9", "arm_base_url": "http://127.0.0.1:9",
+        "subscription_ids": ["00000000-0000-0000-0000-0000000000aa"]});
+    for kind in ["graph", "defender"] {
+        let put = app
+            .request(Method::PUT, &format!("/api/v1/tenants/{tenant}/connectors/{kind}"), &app.admin_token)
+            .json(&nowhere)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), StatusCode::OK);
+    }
+    let ids =
+        Ids { tenant: &tenant, user: &target.id, token: &token_id, run: &run_id, recommendation: &recommendation };
 
     let mut failures = Vec::new();
     for op in operations(&spec(&app).await) {
-        let path = fill(&op.path, &tenant, &target.id, &token_id);
+        let path = fill(&op.path, &ids);
         let anonymous = call(&app, &op, &path, "").await;
         let Some(roles) = &op.roles else {
             // Public: no role can be refused. (Sign-in answers 401 to the example's made-up credentials.)
@@ -124,13 +157,15 @@ async fn a_member_of_tenant_a_gets_404_for_every_tenant_scoped_route_of_tenant_b
     }
     let (token_id, secret) = app.issue_token("auditor", &[&a]).await;
     principals.push(("service token".to_owned(), secret));
+    let some_id = "01900000-0000-7000-8000-000000000000";
+    let ids = Ids { tenant: &b, user: &other.id, token: &token_id, run: some_id, recommendation: some_id };
 
     let mut failures = Vec::new();
     let ops: Vec<Operation> =
         operations(&spec(&app).await).into_iter().filter(|op| op.path.contains("{tenant_id}")).collect();
-    assert!(ops.len() >= 7, "expected the tenant-scoped routes, found {}", ops.len());
+    assert!(ops.len() >= 15, "expected the tenant-scoped routes, found {}", ops.len());
     for op in &ops {
-        let path = fill(&op.path, &b, &other.id, &token_id);
+        let path = fill(&op.path, &ids);
         for (who, token) in &principals {
             let status = call(&app, op, &path, token).await;
             if status != StatusCode::NOT_FOUND {

@@ -1,5 +1,7 @@
 //! `--demo`: a demo tenant and one demo user per role, so a newcomer can try every role at once.
-//! Passwords are fresh on every start and printed, never fixed in the code.
+//! Passwords are fresh on every start and printed, never fixed in the code. The tenant's data is loaded once.
+
+mod data;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -11,6 +13,7 @@ use crate::auth::password;
 use crate::domain::audit::Actor;
 use crate::domain::ids::UserId;
 use crate::domain::role::Role;
+use crate::import::run::Importer;
 use crate::store::{StoreError, begin_write, memberships, tenants, users};
 
 /// The demo tenant's name.
@@ -35,8 +38,12 @@ fn demo_username(role: Role) -> String {
     format!("demo-{}", role.as_str().replace('_', "-"))
 }
 
-/// Creates the demo tenant and users when missing, and gives every demo user a fresh password.
-pub async fn ensure(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<DemoAccount>, StoreError> {
+/// Creates the demo tenant, its data and users when missing, and gives every demo user a fresh password.
+pub async fn ensure(
+    db: &DatabaseConnection,
+    importer: &Importer,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<DemoAccount>> {
     let actor = Actor::system("demo");
     let mut accounts = Vec::new();
     let mut hashes = Vec::new();
@@ -70,6 +77,14 @@ pub async fn ensure(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<D
         }
     }
     tx.commit().await?;
+    let empty =
+        crate::store::import_runs::list(db, tenant.id, &crate::store::page::PageRequest { limit: 1, after: None })
+            .await?
+            .total
+            == 0;
+    if empty {
+        data::load(importer, tenant.id, now).await?;
+    }
     for (id, hash) in to_reset {
         users::set_password(db, &actor, now, id, hash, false).await?;
     }

@@ -1,5 +1,7 @@
 //! The `scoregrc` command line: flags and `SCOREGRC_*` variables, read here and nowhere else.
 
+mod import;
+
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,6 +56,8 @@ enum Command {
     Token(TokenCommand),
     /// Print the OpenAPI document.
     Openapi,
+    /// Import Secure Score into a tenant: a portal export file, or through a configured connector.
+    Import(import::ImportArgs),
     /// Write a consistent copy of the live database to a file.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -147,6 +151,7 @@ impl Cli {
             Command::Token(TokenCommand::Issue { name, role, tenants, expires_in }) => {
                 issue_token(config, clock, name, role, tenants, expires_in).await
             }
+            Command::Import(args) => import::run(config, clock, args).await,
             Command::Openapi => {
                 println!("{}", crate::http::openapi_document().to_pretty_json()?);
                 Ok(())

@@ -1,0 +1,153 @@
+//! Reading a tenant's recommendations, and linking an unmatched one to its control id.
+
+use actix_web::{HttpRequest, get, put, web};
+use serde::Deserialize;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::extract::{Operate, ReadTenant, TenantCaller, expected_version};
+use super::problem::Problem;
+use super::{Body, PathOf, Query, Reply};
+use crate::domain::recommendation::{Product, Status};
+use crate::domain::user::check_name;
+use crate::state::AppState;
+use crate::store::page::{Page, PageParams};
+use crate::store::recommendations::{self, Recommendation, RecommendationFilter, RecommendationSort};
+
+/// Mounts the routes of this module.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_recommendations).service(get_recommendation).service(link_external_id);
+}
+
+/// Filters and sort of the list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecommendationQuery {
+    /// `m365` or `defender_cloud`.
+    pub product: Option<Product>,
+    /// Identity, Data, Device, Apps, Infrastructure (case-insensitive).
+    pub category: Option<String>,
+    pub status: Option<Status>,
+    /// The owning service (e.g. `AzureAD`, `MDO`), case-insensitive.
+    pub service: Option<String>,
+    /// Text in the title or the control id, case-insensitive.
+    pub q: Option<String>,
+    pub regressed: Option<bool>,
+    pub unmatched: Option<bool>,
+    /// Also list items Microsoft no longer lists.
+    #[serde(default)]
+    pub include_removed: bool,
+    /// `rank` (default), `score_impact` (points still available, most first) or `title`.
+    pub sort: Option<RecommendationSort>,
+    /// Items per page, 1–500 (default 50).
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List recommendations
+#[utoipa::path(
+    tag = "recommendations",
+    params(("tenant_id" = uuid::Uuid, Path), RecommendationQuery),
+    responses(
+        (status = 200, body = Page<Recommendation>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin", "ciso", "it_manager", "engineer", "auditor"]))
+)]
+#[get("/tenants/{tenant_id}/recommendations")]
+async fn list_recommendations(
+    state: web::Data<AppState>,
+    caller: TenantCaller<ReadTenant>,
+    query: Query<RecommendationQuery>,
+) -> Reply<web::Json<Page<Recommendation>>> {
+    let q = query?.into_inner();
+    let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
+    let filter = RecommendationFilter {
+        product: q.product,
+        category: q.category,
+        status: q.status,
+        service: q.service,
+        text: q.q,
+        regressed: q.regressed,
+        unmatched: q.unmatched,
+        include_removed: q.include_removed,
+        sort: q.sort.unwrap_or_default(),
+    };
+    Ok(web::Json(recommendations::list(&state.db, caller.tenant.id, &filter, &page).await?))
+}
+
+/// Read a recommendation
+#[utoipa::path(
+    tag = "recommendations",
+    params(("tenant_id" = uuid::Uuid, Path), ("recommendation_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, body = Recommendation),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin", "ciso", "it_manager", "engineer", "auditor"]))
+)]
+#[get("/tenants/{tenant_id}/recommendations/{recommendation_id}")]
+async fn get_recommendation(
+    state: web::Data<AppState>,
+    caller: TenantCaller<ReadTenant>,
+    path: PathOf<(uuid::Uuid, uuid::Uuid)>,
+) -> Reply<web::Json<Recommendation>> {
+    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, path?.1).await?))
+}
+
+/// The control id to link an unmatched item to.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"external_id": "AdminMFAV2"}))]
+pub struct LinkExternalId {
+    /// The Secure Score control id, e.g. `AdminMFAV2`.
+    pub external_id: String,
+    /// The item's version the change is based on (or send `If-Match`); checked when given.
+    pub version: Option<i64>,
+}
+
+/// Link an unmatched item to its control id
+///
+/// When the tenant already has an item with that id, the unmatched one is merged into it: its status history
+/// and sources move over. Otherwise the item takes the id.
+#[utoipa::path(
+    tag = "recommendations",
+    params(("tenant_id" = uuid::Uuid, Path), ("recommendation_id" = uuid::Uuid, Path)),
+    request_body = LinkExternalId,
+    responses(
+        (status = 200, body = Recommendation, description = "The linked item (the one kept, after a merge)"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The item already has another id"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["ciso", "it_manager", "engineer"]))
+)]
+#[put("/tenants/{tenant_id}/recommendations/{recommendation_id}/external-id")]
+async fn link_external_id(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: TenantCaller<Operate>,
+    path: PathOf<(uuid::Uuid, uuid::Uuid)>,
+    body: Body<LinkExternalId>,
+) -> Reply<web::Json<Recommendation>> {
+    let id = path?.1;
+    let body = body?.into_inner();
+    let external_id = check_name("external_id", &body.external_id, 300)?;
+    let version = expected_version(&req, body.version)?;
+    let linked = recommendations::link_external_id(
+        &state.db,
+        &caller.principal.actor(),
+        state.clock.now(),
+        caller.tenant.id,
+        id,
+        external_id,
+        version,
+    )
+    .await?;
+    Ok(web::Json(linked))
+}
