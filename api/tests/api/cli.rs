@@ -89,3 +89,49 @@ fn migrate_creates_the_database() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(db.exists());
 }
+
+#[tokio::test]
+async fn import_from_a_file_prints_a_summary_of_what_changed() {
+    let app = spawn_app().await;
+    app.create_tenant("Contoso").await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
+    let output = scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("read 10  new 10"), "{stdout}");
+    assert!(stdout.contains("unmatched 1"), "{stdout}");
+    assert!(stdout.contains("unmatched  row 11: Review Contoso's break-glass accounts every quarter"), "{stdout}");
+    let bad = scoregrc(&app.db_path)
+        .args([
+            "import",
+            "--tenant",
+            "Contoso",
+            "--file",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export-bad-row.csv"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("row 5, column `Points achieved`"));
+}
+
+#[tokio::test]
+async fn import_through_the_graph_connector_runs_inline() {
+    let app = spawn_app().await;
+    let stub = crate::graph_stub::GraphStub::start(crate::graph_stub::catalog_controls(12), 5).await;
+    let tenant = app.create_tenant("Contoso").await;
+    let put = app
+        .request(reqwest::Method::PUT, &format!("/api/v1/tenants/{tenant}/connectors/graph"), &app.admin_token)
+        .json(&stub.graph_connector())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::OK);
+    let output = scoregrc(&app.db_path).args(["import", "--tenant", &tenant, "--graph"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("graph run"), "{stdout}");
+    assert!(stdout.contains("new 12"), "{stdout}");
+    let listed = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations"), &app.admin_token).await).await;
+    assert_eq!(listed["total"], 12);
+}

@@ -9,6 +9,7 @@ mod graph_stub;
 mod helpers;
 mod imports_file;
 mod imports_graph;
+mod imports_merge;
 mod migrations;
 mod openapi;
 mod operations;
