@@ -118,3 +118,42 @@ async fn a_control_missing_from_the_catalog_is_marked_removed_and_returns_when_i
     assert_eq!(back["counts"]["returned"], 1);
     assert_eq!(list(&app, &tenant).await.len(), 3);
 }
+
+#[tokio::test]
+async fn a_failure_half_way_through_the_writes_rolls_back_everything() {
+    use scoregrc::domain::audit::Actor;
+    use scoregrc::domain::recommendation::{Channel, Product};
+    use scoregrc::import::{ImportBatch, IncomingItem};
+
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Contoso").await;
+    let tenant_id = scoregrc::domain::ids::TenantId(tenant.parse().unwrap());
+    let mut items: Vec<IncomingItem> = (0..1200)
+        .map(|i| IncomingItem::new(Product::M365, Some(format!("ctl_{i:04}")), format!("Control {i}"), 5.0, Some(1.0)))
+        .collect();
+    // A value the database refuses (NaN is stored as NULL, and max is NOT NULL), well past the first insert batch.
+    items[1100].max = f64::NAN;
+    let batch = ImportBatch {
+        channel: Channel::Graph,
+        product: Product::M365,
+        items,
+        snapshots: Vec::new(),
+        complete_catalog: None,
+    };
+    let importer = test_importer(&app);
+    let failed = importer.apply_batch(tenant_id, &Actor::system("test"), &batch).await;
+    assert!(matches!(failed, Err(scoregrc::import::error::ImportError::Store(_))), "{failed:?}");
+    assert_eq!(list(&app, &tenant).await.len(), 0, "nothing of the first batches stays");
+    let runs = json_of(app.get(&format!("/api/v1/tenants/{tenant}/imports"), &app.admin_token).await).await;
+    assert_eq!(runs["items"][0]["outcome"], "failed");
+    let trail =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/audit?entity=import_run"), &app.admin_token).await).await;
+    assert_eq!(trail["total"], 0, "no audit row for an import that did not happen");
+}
+
+fn test_importer(app: &TestApp) -> scoregrc::import::run::Importer {
+    let key = scoregrc::secrets::DataKey::load_or_create(&app.db_path.with_file_name("scoregrc.db.key")).unwrap();
+    let clock: scoregrc::clock::SharedClock = app.clock.clone();
+    let config = scoregrc::config::Config::new(&app.db_path);
+    scoregrc::app::importer(&app.db, &clock, std::sync::Arc::new(key), &config).unwrap()
+}
