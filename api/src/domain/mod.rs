@@ -1,14 +1,18 @@
 //! Pure rules of the domain: no I/O, no database, no HTTP. Everything here is unit-tested.
 
 pub mod audit;
+pub mod bucket;
 pub mod change;
+pub mod coverage;
 pub mod error;
 pub mod ids;
 pub mod principal;
+pub mod rating;
 pub mod recommendation;
 pub mod role;
 pub mod score;
 pub mod service_token;
+pub mod suggestion;
 pub mod user;
 
 pub use error::{FieldError, ValidationError, Violations};
