@@ -1,7 +1,7 @@
 //! Running imports end to end: a file upload (synchronous), or a connector import queued as a job. Every run is
 //! recorded; an import is applied in one transaction with its run and its audit row, or not at all.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -14,8 +14,7 @@ use crate::clock::SharedClock;
 use crate::domain::audit::{Actor, Chain};
 use crate::domain::ids::TenantId;
 use crate::domain::recommendation::{Channel, Product};
-use crate::domain::score::{ItemPoints, summarise};
-use crate::entities::recommendation;
+use crate::domain::score::ScoreSummary;
 use crate::secrets::DataKey;
 use crate::store::connectors::{self, ConnectorKind};
 use crate::store::import_apply::{self, ApplyContext};
@@ -216,24 +215,29 @@ impl Importer {
             import_runs::progress(&tx, run_id, RunPhase::Applying, current_pages(&tx, tenant, run_id).await?).await?;
             let ctx = ApplyContext { tenant, run_id, actor_name: &actor.name, now, catalog: &self.catalog };
             let mut report = import_apply::apply(&tx, &ctx, batch).await?;
-            report.counts.snapshots = write_snapshots(&tx, tenant, now, batch).await?;
-            import_runs::succeed(&tx, run_id, now, &report.counts, &report.changes).await?;
-            let changes: Vec<serde_json::Value> =
-                report.changes.iter().filter_map(|c| serde_json::to_value(c).ok()).collect();
+            report.counts.snapshots = write_snapshots(&tx, tenant, now, batch, &report.score).await?;
+            let digest = import_runs::succeed(&tx, run_id, now, &report.counts, &report.changes).await?;
             let row = audit::Change::new(Chain::Tenant(tenant), actor, "import_run", run_id, "apply")
                 .after(serde_json::json!({ "source": batch.channel, "counts": report.counts }));
-            audit::append_bulk(&tx, now, row, run_id.to_string(), &changes).await?;
+            audit::append_bulk_sha256(&tx, now, row, run_id.to_string(), digest).await?;
             tx.commit().await?;
-            Ok::<_, StoreError>(())
+            Ok::<_, StoreError>(report.changes)
         }
         .await;
-        if let Err(err) = applied {
-            tracing::error!(%tenant, %run_id, error = %err, "import rolled back");
-            let err = ImportError::Store(err);
-            import_runs::fail(&self.db, run_id, self.clock.now(), &[err.run_error()]).await?;
-            return Err(err);
+        match applied {
+            // The change list is in hand: answer with it rather than read it back.
+            Ok(changes) => {
+                let mut run = import_runs::get_without_changes(&self.db, tenant, run_id).await?;
+                run.changes = Some(changes);
+                Ok(run)
+            }
+            Err(err) => {
+                tracing::error!(%tenant, %run_id, error = %err, "import rolled back");
+                let err = ImportError::Store(err);
+                import_runs::fail(&self.db, run_id, self.clock.now(), &[err.run_error()]).await?;
+                Err(err)
+            }
         }
-        Ok(import_runs::get(&self.db, tenant, run_id).await?)
     }
 }
 
@@ -252,12 +256,13 @@ async fn current_pages(
     Ok(import_runs::get(conn, tenant, run_id).await.map(|r| r.pages).unwrap_or(0))
 }
 
-/// Writes the batch's daily snapshots; a file brings none, so today's is computed from the items.
+/// Writes the batch's daily snapshots; a file brings none, so today's is the apply's sum of the items.
 async fn write_snapshots(
     tx: &sea_orm::DatabaseTransaction,
     tenant: TenantId,
     now: chrono::DateTime<chrono::Utc>,
     batch: &ImportBatch,
+    score: &ScoreSummary,
 ) -> Result<u64, StoreError> {
     let mut written = 0;
     for incoming in &batch.snapshots {
@@ -276,25 +281,14 @@ async fn write_snapshots(
         written += 1;
     }
     if batch.snapshots.is_empty() && batch.product == Product::M365 {
-        let items = recommendation::Entity::find()
-            .filter(recommendation::Column::TenantId.eq(tenant.0))
-            .filter(recommendation::Column::Product.eq(Product::M365.as_str()))
-            .all(tx)
-            .await?;
-        let summary = summarise(items.iter().map(|i| ItemPoints {
-            category: i.category.as_deref(),
-            achieved: i.achieved,
-            max: i.max_score,
-            scored: !i.deprecated && i.removed_at.is_none(),
-        }));
         let snapshot = Snapshot {
             day: now.date_naive(),
             product: Product::M365,
             scope: String::new(),
-            current: summary.current,
-            max: summary.max,
-            percent: summary.percent,
-            categories: summary.categories,
+            current: score.current,
+            max: score.max,
+            percent: score.percent,
+            categories: score.categories.clone(),
             averages: serde_json::Value::Array(Vec::new()),
             source: batch.channel,
         };

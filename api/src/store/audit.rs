@@ -69,7 +69,19 @@ pub async fn append_bulk(
     changes: &[Value],
 ) -> Result<(), StoreError> {
     let digest = crate::domain::audit::change_list_sha256(changes);
-    append_row(conn, at, change, Some(run_id), Some(digest)).await
+    append_bulk_sha256(conn, at, change, run_id, digest).await
+}
+
+/// [`append_bulk`] for a caller that has the change list's SHA-256 already (`domain::audit::change_list_sha256`
+/// of the list, e.g. hashed from its stored canonical text), so a large list is not turned into values again.
+pub async fn append_bulk_sha256(
+    conn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    change: Change<'_>,
+    run_id: String,
+    change_list_sha256: String,
+) -> Result<(), StoreError> {
+    append_row(conn, at, change, Some(run_id), Some(change_list_sha256)).await
 }
 
 async fn append_row(

@@ -2,9 +2,11 @@
 //! all inside the caller's transaction. Nothing the team owns (ratings, mappings, roadmap, register, notes) is
 //! touched; the team's status changes only as `domain::recommendation` allows.
 
+mod known;
+
 use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
-use std::collections::HashMap;
 
 use super::StoreError;
 use super::import_write::{self, Writes};
@@ -13,8 +15,10 @@ use crate::domain::ids::TenantId;
 use crate::domain::recommendation::{
     Observed, Previous, Status, StatusReason, status_after_reimport, status_of_new_item,
 };
+use crate::domain::score::{ScoreSummary, summarise};
 use crate::entities::recommendation;
 use crate::import::{ImportBatch, IncomingItem};
+use known::{Fate, Known, Slot};
 use readers::title::{Catalog, match_key};
 
 /// Who and when, for one apply.
@@ -28,10 +32,13 @@ pub struct ApplyContext<'a> {
 }
 
 /// The counts and the change list of an applied import.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ApplyReport {
     pub counts: ImportCounts,
     pub changes: Vec<ItemChange>,
+    /// The batch product's items summed as they stand after the apply, so a source without a snapshot of its
+    /// own needs no second read of every item.
+    pub score: ScoreSummary,
 }
 
 impl ApplyReport {
@@ -41,69 +48,8 @@ impl ApplyReport {
     }
 }
 
-/// What this import did to an item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fate {
-    Untouched,
-    Seen,
-    Changed,
-    New,
-    Merged,
-}
-
-struct Slot {
-    model: recommendation::Model,
-    fate: Fate,
-}
-
 fn item_ref(model: &recommendation::Model) -> ItemRef {
     ItemRef { id: model.id, control_key: model.control_key.clone(), title: model.title.clone() }
-}
-
-/// Every known item of the tenant and product, indexed by control key and by title key.
-struct Known {
-    slots: Vec<Slot>,
-    by_key: HashMap<String, usize>,
-    unmatched_by_title: HashMap<String, usize>,
-    keyed_by_title: HashMap<String, Vec<usize>>,
-}
-
-impl Known {
-    fn new(models: Vec<recommendation::Model>) -> Self {
-        let mut known = Known {
-            slots: Vec::new(),
-            by_key: HashMap::new(),
-            unmatched_by_title: HashMap::new(),
-            keyed_by_title: HashMap::new(),
-        };
-        for model in models {
-            known.index(Slot { model, fate: Fate::Untouched });
-        }
-        known
-    }
-
-    fn index(&mut self, slot: Slot) -> usize {
-        let at = self.slots.len();
-        match &slot.model.control_key {
-            Some(key) => {
-                self.by_key.insert(key.clone(), at);
-                self.keyed_by_title.entry(slot.model.match_key.clone()).or_default().push(at);
-            }
-            None => {
-                self.unmatched_by_title.insert(slot.model.match_key.clone(), at);
-            }
-        }
-        self.slots.push(slot);
-        at
-    }
-
-    /// The control key a record without one stands for: this tenant's item with that title, else the catalog.
-    fn key_for_title(&self, title_key: &str, title: &str, catalog: &Catalog) -> Option<String> {
-        if let Some([only]) = self.keyed_by_title.get(title_key).map(Vec::as_slice) {
-            return self.slots[*only].model.control_key.clone();
-        }
-        catalog.control_id(title).map(str::to_owned)
-    }
 }
 
 /// Applies `batch` for the tenant inside `tx`.
@@ -112,13 +58,20 @@ pub async fn apply(
     ctx: &ApplyContext<'_>,
     batch: &ImportBatch,
 ) -> Result<ApplyReport, StoreError> {
-    let existing = recommendation::Entity::find()
+    // Streamed: each row becomes a model as it arrives, instead of all raw rows being held first.
+    let mut rows = recommendation::Entity::find()
         .filter(recommendation::Column::TenantId.eq(ctx.tenant.0))
         .filter(recommendation::Column::Product.eq(batch.product.as_str()))
-        .all(tx)
+        .stream(tx)
         .await?;
+    let mut existing = Vec::new();
+    while let Some(model) = rows.try_next().await? {
+        existing.push(model);
+    }
+    drop(rows);
     let mut known = Known::new(existing);
-    let mut report = ApplyReport::default();
+    let mut report =
+        ApplyReport { counts: ImportCounts::default(), changes: Vec::new(), score: summarise(std::iter::empty()) };
     let mut writes = Writes::default();
     report.counts.read = batch.items.len() as u64;
 
@@ -156,6 +109,7 @@ pub async fn apply(
     if let Some(prefixes) = &batch.complete_catalog {
         mark_removed(&mut known, prefixes, ctx.now, &mut report);
     }
+    report.score = known.score(batch.product);
     for slot in known.slots.into_iter() {
         match slot.fate {
             Fate::Untouched => {}
@@ -221,7 +175,7 @@ fn new_model(
         updated_at: ctx.now,
         version: 1,
     };
-    copy_import_fields(&mut model, incoming);
+    copy_import_fields(&mut model, incoming, false);
     writes.status_change(&model, None, outcome.status, StatusReason::NewItem);
     report.push(ItemChange::New { item: item_ref(&model), status: outcome.status });
     if model.unmatched {
@@ -234,46 +188,55 @@ fn observed(incoming: &IncomingItem) -> Observed {
     Observed { achieved: incoming.achieved, max: incoming.max, ms_state: incoming.ms_state }
 }
 
-/// Copies what the import owns; returns whether anything differed. A field the source does not carry keeps
-/// its stored value.
-fn copy_import_fields(model: &mut recommendation::Model, incoming: &IncomingItem) -> bool {
-    fn keep<T: Clone>(stored: &mut Option<T>, incoming: &Option<T>) {
-        if incoming.is_some() {
-            stored.clone_from(incoming);
-        }
-    }
-    let before = model.clone();
-    model.title.clone_from(&incoming.title);
-    model.max_score = incoming.max;
-    model.achieved = incoming.achieved;
-    keep(&mut model.category, &incoming.category);
-    keep(&mut model.service, &incoming.service);
-    keep(&mut model.score_impact, &incoming.score_impact);
-    keep(&mut model.rank, &incoming.rank);
-    keep(&mut model.tier, &incoming.tier);
-    keep(&mut model.remediation, &incoming.remediation);
-    keep(&mut model.remediation_impact, &incoming.remediation_impact);
-    keep(&mut model.action_type, &incoming.action_type);
-    keep(&mut model.action_url, &incoming.action_url);
-    keep(&mut model.ms_state, &incoming.ms_state_text);
-    keep(&mut model.implementation_status, &incoming.implementation_status);
-    keep(&mut model.healthy_count, &incoming.healthy_count);
-    keep(&mut model.unhealthy_count, &incoming.unhealthy_count);
-    keep(&mut model.not_applicable_count, &incoming.not_applicable_count);
-    keep(&mut model.last_synced, &incoming.last_synced);
+/// Copies what the import owns; with `c` (compare), returns whether anything differed (field by field, without a
+/// copy of the whole model). A field the source does not carry keeps its stored value.
+fn copy_import_fields(model: &mut recommendation::Model, incoming: &IncomingItem, c: bool) -> bool {
+    let mut changed = assign(&mut model.title, &incoming.title, c);
+    changed |= assign(&mut model.max_score, &incoming.max, c);
+    changed |= assign(&mut model.achieved, &incoming.achieved, c);
+    changed |= keep(&mut model.category, &incoming.category, c);
+    changed |= keep(&mut model.service, &incoming.service, c);
+    changed |= keep(&mut model.score_impact, &incoming.score_impact, c);
+    changed |= keep(&mut model.rank, &incoming.rank, c);
+    changed |= keep(&mut model.tier, &incoming.tier, c);
+    changed |= keep(&mut model.remediation, &incoming.remediation, c);
+    changed |= keep(&mut model.remediation_impact, &incoming.remediation_impact, c);
+    changed |= keep(&mut model.action_type, &incoming.action_type, c);
+    changed |= keep(&mut model.action_url, &incoming.action_url, c);
+    changed |= keep(&mut model.ms_state, &incoming.ms_state_text, c);
+    changed |= keep(&mut model.implementation_status, &incoming.implementation_status, c);
+    changed |= keep(&mut model.healthy_count, &incoming.healthy_count, c);
+    changed |= keep(&mut model.unhealthy_count, &incoming.unhealthy_count, c);
+    changed |= keep(&mut model.not_applicable_count, &incoming.not_applicable_count, c);
+    changed |= keep(&mut model.last_synced, &incoming.last_synced, c);
     if let Some(cost) = &incoming.implementation_cost {
-        model.implementation_cost.clone_from(cost);
+        changed |= assign(&mut model.implementation_cost, cost, c);
     }
     if let Some(impact) = &incoming.user_impact {
-        model.user_impact.clone_from(impact);
+        changed |= assign(&mut model.user_impact, impact, c);
     }
     if let Some(threats) = &incoming.threats {
-        model.threats = serde_json::to_string(threats).unwrap_or_else(|_| "[]".into());
+        let threats = serde_json::to_string(threats).unwrap_or_else(|_| "[]".into());
+        changed |= assign(&mut model.threats, &threats, c);
     }
     if let Some(deprecated) = incoming.deprecated {
-        model.deprecated = deprecated;
+        changed |= assign(&mut model.deprecated, &deprecated, c);
     }
-    *model != before
+    changed
+}
+
+/// Sets `stored` to `incoming`; with `compare`, says whether it differed (by `!=`, as a whole-model compare does).
+fn assign<T: Clone + PartialEq>(stored: &mut T, incoming: &T, compare: bool) -> bool {
+    if compare && stored == incoming {
+        return false;
+    }
+    stored.clone_from(incoming);
+    compare
+}
+
+/// [`assign`] when the source carries the field.
+fn keep<T: Clone + PartialEq>(stored: &mut Option<T>, incoming: &Option<T>, compare: bool) -> bool {
+    incoming.is_some() && assign(stored, incoming, compare)
 }
 
 fn update_known(
@@ -295,7 +258,7 @@ fn update_known(
     };
     let (achieved_from, max_from) = (model.achieved, model.max_score);
     let was_deprecated = model.deprecated;
-    let mut changed = copy_import_fields(model, incoming);
+    let mut changed = copy_import_fields(model, incoming, true);
     if model.match_key != title_key {
         model.match_key = title_key.to_owned();
         changed = true;

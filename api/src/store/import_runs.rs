@@ -2,12 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
 };
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::StoreError;
+use super::import_write::change_list_json;
 use super::page::{Page, PageRequest};
 use crate::domain::audit::Actor;
 use crate::domain::change::{ImportCounts, ItemChange};
@@ -170,26 +172,33 @@ pub async fn progress(
     Ok(())
 }
 
-/// Closes a run as succeeded with its counts and change list.
+/// Closes a run as succeeded with its counts and change list. Returns the SHA-256 of the change list for the
+/// audit row (`domain::audit::change_list_sha256`): the list is stored as its canonical JSON, so that is the
+/// hash of the stored text, and the list is serialised once.
 pub async fn succeed(
     conn: &impl ConnectionTrait,
     id: uuid::Uuid,
     now: DateTime<Utc>,
     counts: &ImportCounts,
     changes: &[ItemChange],
-) -> Result<(), StoreError> {
-    import_run::ActiveModel {
-        id: Set(id),
+) -> Result<String, StoreError> {
+    let changes_json = change_list_json(changes);
+    let sha256 = hex::encode(Sha256::digest(changes_json.as_bytes()));
+    let closed = import_run::ActiveModel {
         phase: Set(phase_name(RunPhase::Finished).to_owned()),
         outcome: Set(Some("succeeded".to_owned())),
         counts: Set(serde_json::to_string(counts).unwrap_or_else(|_| "{}".into())),
-        changes: Set(serde_json::to_string(changes).unwrap_or_else(|_| "[]".into())),
+        changes: Set(changes_json),
         finished_at: Set(Some(now)),
         ..Default::default()
+    };
+    // Not `ActiveModel::update`, which reads the whole row back: the change list can be tens of megabytes.
+    let updated =
+        import_run::Entity::update_many().set(closed).filter(import_run::Column::Id.eq(id)).exec(conn).await?;
+    if updated.rows_affected == 0 {
+        return Err(DbErr::RecordNotUpdated.into());
     }
-    .update(conn)
-    .await?;
-    Ok(())
+    Ok(sha256)
 }
 
 /// Closes a run as failed, recording why. Nothing it read was kept.
@@ -222,18 +231,23 @@ pub async fn get(conn: &impl ConnectionTrait, tenant: TenantId, id: uuid::Uuid) 
     Ok(view(model, true))
 }
 
-/// The tenant's runs, newest first.
-pub async fn list(
+/// The run with `id` in `tenant` without its change list, for a caller that holds the list already.
+pub async fn get_without_changes(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
-    page: &PageRequest,
-) -> Result<Page<ImportRun>, StoreError> {
-    let mut query = import_run::Entity::find().filter(import_run::Column::TenantId.eq(tenant.0));
-    let total = query.clone().count(conn).await?;
-    if let Some(before) = page.after_uuid()? {
-        query = query.filter(import_run::Column::Id.lt(before));
-    }
-    let rows = query
+    id: uuid::Uuid,
+) -> Result<ImportRun, StoreError> {
+    let model = without_changes(import_run::Entity::find_by_id(id).filter(import_run::Column::TenantId.eq(tenant.0)))
+        .into_model::<import_run::Model>()
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("import run"))?;
+    Ok(view(model, false))
+}
+
+/// Every column but the change list, which can be large; `changes` reads as `[]`.
+fn without_changes(query: Select<import_run::Entity>) -> Select<import_run::Entity> {
+    query
         .select_only()
         .columns([
             import_run::Column::Id,
@@ -252,8 +266,22 @@ pub async fn list(
             import_run::Column::StartedAt,
             import_run::Column::FinishedAt,
         ])
-        // The change list can be large: lists leave it out.
         .column_as(sea_orm::sea_query::Expr::val("[]"), "changes")
+}
+
+/// The tenant's runs, newest first.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    page: &PageRequest,
+) -> Result<Page<ImportRun>, StoreError> {
+    let mut query = import_run::Entity::find().filter(import_run::Column::TenantId.eq(tenant.0));
+    let total = query.clone().count(conn).await?;
+    if let Some(before) = page.after_uuid()? {
+        query = query.filter(import_run::Column::Id.lt(before));
+    }
+    // The change list can be large: lists leave it out.
+    let rows = without_changes(query)
         .order_by_desc(import_run::Column::Id)
         .limit(page.limit + 1)
         .into_model::<import_run::Model>()

@@ -54,14 +54,15 @@ pub(crate) fn format_number(value: f64) -> String {
 pub(crate) struct Place<'a> {
     pub(crate) row: u64,
     pub(crate) header: &'a str,
-    pub(crate) cell: Option<String>,
+    /// For xlsx, the 0-based sheet column, so the cell can be named; named only when a message needs it.
+    pub(crate) column: Option<u32>,
 }
 
 impl Place<'_> {
     /// "row 17, column `Points achieved`" for CSV, "cell C7 (`Points achieved`)" for xlsx.
     pub(crate) fn describe(&self) -> String {
-        match &self.cell {
-            Some(cell) => format!("cell {cell} (`{}`)", self.header),
+        match self.column {
+            Some(column) => format!("cell {}{} (`{}`)", column_letters(column), self.row, self.header),
             None => format!("row {}, column `{}`", self.row, self.header),
         }
     }

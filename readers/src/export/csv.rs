@@ -28,27 +28,28 @@ pub fn read_csv(bytes: &[u8]) -> Result<ExportSheet, ReadError> {
     let mut lines = LineCounter::new(body.as_bytes(), lines_before);
     // Line breaks inside quoted fields so far: they are lines of the file but not rows of a spreadsheet.
     let mut quoted_line_breaks = 0u64;
-    for record in reader.records() {
-        let record = record.map_err(|error| {
-            ReadError::new(ReadErrorKind::BadValue, format!("the file is not readable as CSV: {error}"))
-        })?;
+    // One record buffer for the whole file; cells are copied out of it once, into their row.
+    let mut record = ::csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|error| ReadError::new(ReadErrorKind::BadValue, format!("the file is not readable as CSV: {error}")))?
+    {
         let line = lines.line_of(record.position().map_or(0, ::csv::Position::byte));
         let row = line.saturating_sub(quoted_line_breaks);
-        quoted_line_breaks += record.iter().map(|field| field.matches('\n').count() as u64).sum::<u64>();
-        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-        if cells.iter().all(|cell| cell.trim().is_empty()) {
+        quoted_line_breaks += record.as_slice().bytes().filter(|&byte| byte == b'\n').count() as u64;
+        if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
         if headers.is_none() {
-            headers = Some(cells);
+            headers = Some(record.iter().map(str::to_owned).collect());
             continue;
         }
         if rows.len() == super::MAX_ROWS {
             return Err(rows::too_many_rows());
         }
-        let cells = cells
-            .into_iter()
-            .map(|cell| if cell.trim().is_empty() { CellValue::Empty } else { CellValue::Text(cell) })
+        let cells = record
+            .iter()
+            .map(|cell| if cell.trim().is_empty() { CellValue::Empty } else { CellValue::Text(cell.to_owned()) })
             .collect();
         rows.push(RawRow { row, cells, formulas: Vec::new() });
     }

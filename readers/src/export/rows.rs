@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::cell::{self, CellValue, Place, column_letters};
+use super::cell::{self, CellValue, Place};
 use super::columns::{Column, HeaderMap};
 use super::dates::{self, SlashOrder};
 use super::values;
@@ -35,11 +35,14 @@ pub(crate) fn build(sheet: RawSheet) -> Result<ExportSheet, ReadError> {
         return Err(too_many_rows());
     }
     let order = slash_order(&sheet, &map);
+    // The header map holds each known column at most once: find their positions once, not per row.
+    let known: Vec<(Column, usize)> =
+        map.columns.iter().enumerate().filter_map(|(position, column)| Some(((*column)?, position))).collect();
     let rows = sheet
         .rows
         .iter()
         .filter(|row| !row.cells.iter().all(CellValue::is_blank))
-        .map(|row| build_row(row, &map, sheet.first_column, order))
+        .map(|row| build_row(row, &map, &known, sheet.first_column, order))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ExportSheet { rows, headers: map.headers, language: map.language })
 }
@@ -63,31 +66,21 @@ fn slash_order(sheet: &RawSheet, map: &HeaderMap) -> SlashOrder {
 fn build_row(
     raw: &RawRow,
     map: &HeaderMap,
+    known: &[(Column, usize)],
     first_column: Option<u32>,
     order: SlashOrder,
 ) -> Result<ExportRow, ReadError> {
     let place = |position: usize| Place {
         row: raw.row,
         header: map.headers.get(position).map_or("", |header| header.trim()),
-        cell: first_column.map(|first| {
-            let index = first.saturating_add(u32::try_from(position).unwrap_or(u32::MAX));
-            format!("{}{}", column_letters(index), raw.row)
-        }),
+        column: first_column.map(|first| first.saturating_add(u32::try_from(position).unwrap_or(u32::MAX))),
     };
-    // The known columns' cells of this row, with their positions for messages.
-    let mut cells: BTreeMap<Column, (&CellValue, usize)> = BTreeMap::new();
     let mut extra = BTreeMap::new();
     for (position, cell) in raw.cells.iter().enumerate() {
-        match map.columns.get(position).copied().flatten() {
-            Some(column) => {
-                cells.insert(column, (cell, position));
-            }
-            None if !cell.is_blank() => {
-                let header = map.headers.get(position).map(|header| header.trim()).unwrap_or_default();
-                let key = if header.is_empty() { format!("(column {})", position + 1) } else { header.to_owned() };
-                extra.insert(key, cell.text());
-            }
-            None => {}
+        if map.columns.get(position).copied().flatten().is_none() && !cell.is_blank() {
+            let header = map.headers.get(position).map(|header| header.trim()).unwrap_or_default();
+            let key = if header.is_empty() { format!("(column {})", position + 1) } else { header.to_owned() };
+            extra.insert(key, cell.text());
         }
     }
     for &position in &raw.formulas {
@@ -108,14 +101,16 @@ fn build_row(
             .in_column(place.header));
         }
     }
-    let get = |column: Column| cells.get(&column).map(|(cell, position)| (*cell, place(*position)));
-    let text = |column: Column| {
-        get(column).map(|(cell, _)| values::collapse_whitespace(&cell.text())).filter(|text| !text.is_empty())
+    // A known column's cell in this row (a short row may lack it), with its place for messages.
+    let get = |column: Column| {
+        let position = known.iter().find(|(known, _)| *known == column).map(|(_, position)| *position)?;
+        raw.cells.get(position).map(|cell| (cell, place(position)))
     };
+    let text = |column: Column| get(column).map(|(cell, _)| collapsed_text(cell)).filter(|text| !text.is_empty());
 
     let title = match get(Column::RecommendedAction) {
         Some((cell, place)) => {
-            let title = values::collapse_whitespace(&cell.text());
+            let title = collapsed_text(cell);
             if title.is_empty() {
                 return Err(place.bad("the recommended action is empty; every row needs the action's title"));
             }
@@ -154,6 +149,14 @@ fn build_row(
     })
 }
 
+/// The cell as text with whitespace trimmed and collapsed; text cells without the intermediate copy.
+fn collapsed_text(cell: &CellValue) -> String {
+    match cell {
+        CellValue::Text(text) => values::collapse_whitespace(text),
+        other => values::collapse_whitespace(&other.text()),
+    }
+}
+
 /// A short row (CSV rows may have fewer cells than the header) lacks a required cell.
 fn missing_cell(row: u64, map: &HeaderMap, column: Column) -> ReadError {
     let header = map
@@ -162,7 +165,7 @@ fn missing_cell(row: u64, map: &HeaderMap, column: Column) -> ReadError {
         .position(|known| *known == Some(column))
         .and_then(|position| map.headers.get(position))
         .map_or(column.english(), |header| header.trim());
-    Place { row, header, cell: None }.bad("the row ends before this column; every row needs it")
+    Place { row, header, column: None }.bad("the row ends before this column; every row needs it")
 }
 
 #[cfg(test)]

@@ -106,7 +106,14 @@ pub(crate) fn whole_from_f64(value: f64) -> Option<i32> {
 
 /// Trims and collapses inner whitespace (line breaks inside quoted cells included).
 pub(crate) fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut collapsed = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    collapsed
 }
 
 impl PortalStatus {

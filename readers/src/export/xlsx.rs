@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::io::Cursor;
 use std::panic::{self, AssertUnwindSafe};
 
-use calamine::{Data, Range, Reader, StyleRange, Xlsx, XlsxError};
+use calamine::{Cell, Data, DataRef, Range, Reader, StyleRange, Xlsx, XlsxError, XlsxFormulaMetadata};
 
 use super::ExportSheet;
 use super::cell::CellValue;
@@ -42,11 +42,53 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<ExportSheet, ReadE
 fn read_raw(bytes: &[u8], sheet: Option<&str>) -> Result<RawSheet, ReadError> {
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|error| workbook_error(&error))?;
     let name = choose_sheet(&workbook.sheet_names(), sheet)?;
-    let values = workbook.worksheet_range(&name).map_err(|error| workbook_error(&error))?;
-    let formulas = workbook.worksheet_formula(&name).map_err(|error| workbook_error(&error))?;
+    let (values, formulas) = values_and_formulas(&mut workbook, &name).map_err(|error| workbook_error(&error))?;
     // Styles only tell percent-formatted numbers apart; a workbook whose styles cannot be read is still read.
     let styles = workbook.worksheet_style(&name).unwrap_or_default();
     raw_sheet(&name, &values, &formulas, &styles)
+}
+
+/// Sheet positions (0-based row, column) that hold a formula.
+type FormulaCells = HashSet<(u32, u32)>;
+
+/// The sheet's values (as `worksheet_range` reads them) and the positions (0-based row, column) of its formulas
+/// (the non-empty ones `worksheet_formula` reads), in one pass over the sheet instead of two.
+fn values_and_formulas(
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+) -> Result<(Range<Data>, FormulaCells), XlsxError> {
+    let mut reader = match workbook.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // As `worksheet_range` does: a sheet that is not a worksheet (a chart) reads as empty.
+        Err(XlsxError::NotAWorksheet(_)) => return Ok((Range::default(), HashSet::new())),
+        Err(error) => return Err(error),
+    };
+    let mut cells = Vec::new();
+    let mut formulas = HashSet::new();
+    // Shared formulas whose anchor has text: the cells deriving from them hold a formula too.
+    let mut shared_with_text = HashSet::new();
+    while let Some(record) = reader.next_cell_with_formula_metadata()? {
+        let has_formula = match &record.formula {
+            None => false,
+            Some(XlsxFormulaMetadata::Normal { formula }) => !formula.is_empty(),
+            Some(XlsxFormulaMetadata::Shared { shared_index, formula, .. }) => {
+                if !formula.is_empty() {
+                    shared_with_text.insert(*shared_index);
+                }
+                !formula.is_empty()
+            }
+            Some(XlsxFormulaMetadata::SharedDerived { shared_index }) => shared_with_text.contains(shared_index),
+            // A kind of formula this calamine does not know yet: a formula all the same.
+            Some(_) => true,
+        };
+        if has_formula {
+            formulas.insert(record.pos);
+        }
+        if !matches!(record.value, DataRef::Empty) {
+            cells.push(Cell::new(record.pos, Data::from(record.value)));
+        }
+    }
+    Ok((Range::from_sparse(cells), formulas))
 }
 
 fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, ReadError> {
@@ -73,7 +115,7 @@ fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, ReadEr
 fn raw_sheet(
     name: &str,
     values: &Range<Data>,
-    formulas: &Range<String>,
+    formula_cells: &FormulaCells,
     styles: &StyleRange,
 ) -> Result<RawSheet, ReadError> {
     let sheet_is_empty = || ReadError::new(ReadErrorKind::Empty, format!("the sheet `{name}` is empty"));
@@ -81,7 +123,6 @@ fn raw_sheet(
     if values.height() > super::MAX_ROWS + 1 {
         return Err(rows::too_many_rows());
     }
-    let formula_cells = formula_positions(formulas);
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for (offset, cells) in values.rows().enumerate() {
@@ -110,22 +151,6 @@ fn raw_sheet(
     }
     let headers = headers.ok_or_else(sheet_is_empty)?;
     Ok(RawSheet { headers, rows, first_column: Some(first_column) })
-}
-
-/// Sheet positions (0-based row, column) that hold a formula.
-fn formula_positions(formulas: &Range<String>) -> HashSet<(u32, u32)> {
-    let Some((row0, column0)) = formulas.start() else {
-        return HashSet::new();
-    };
-    formulas
-        .used_cells()
-        .filter(|(_, _, formula)| !formula.is_empty())
-        .map(|(row, column, _)| {
-            let row = row0.saturating_add(u32::try_from(row).unwrap_or(u32::MAX));
-            let column = column0.saturating_add(u32::try_from(column).unwrap_or(u32::MAX));
-            (row, column)
-        })
-        .collect()
 }
 
 fn cell_value(data: &Data, styles: &StyleRange, position: (u32, u32)) -> CellValue {
