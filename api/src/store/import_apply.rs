@@ -77,8 +77,7 @@ pub async fn apply(
 
     for incoming in &batch.items {
         let title_key = match_key(&incoming.title);
-        let key =
-            incoming.control_key.clone().or_else(|| known.key_for_title(&title_key, &incoming.title, ctx.catalog));
+        let key = incoming.control_key.clone().or_else(|| known.key_for_title(&title_key, ctx.catalog));
         let unmatched =
             known.unmatched_by_title.get(&title_key).copied().filter(|&i| known.slots[i].fate != Fate::Merged);
         let target = match &key {

@@ -89,7 +89,12 @@ impl Catalog {
     /// or when the key belongs to more than one control (generic titles such as "Enable multi-factor
     /// authentication (MFA)" are shared by several SaaS controls).
     pub fn control_id(&self, title: &str) -> Option<&str> {
-        match self.by_key.get(&match_key(title))? {
+        self.control_id_by_key(&match_key(title))
+    }
+
+    /// Like [`Catalog::control_id`], for a title already reduced with [`match_key`] (saves recomputing it).
+    pub fn control_id_by_key(&self, key: &str) -> Option<&str> {
+        match self.by_key.get(key)? {
             KeyedId::One(index) => self.entries.get(*index).map(|entry| entry.control_id.as_str()),
             KeyedId::Ambiguous => None,
         }

@@ -62,11 +62,11 @@ impl Known {
     }
 
     /// The control key a record without one stands for: this tenant's item with that title, else the catalog.
-    pub(super) fn key_for_title(&self, title_key: &str, title: &str, catalog: &Catalog) -> Option<String> {
+    pub(super) fn key_for_title(&self, title_key: &str, catalog: &Catalog) -> Option<String> {
         if let Some([only]) = self.keyed_by_title.get(title_key).map(Vec::as_slice) {
             return self.slots[*only].model.control_key.clone();
         }
-        catalog.control_id(title).map(str::to_owned)
+        catalog.control_id_by_key(title_key).map(str::to_owned)
     }
 
     /// The product's items summed as this import leaves them (items merged away no longer count).
