@@ -58,6 +58,16 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
     let db = crate::db::open_and_migrate(&config.database_path).await?;
     let key = Arc::new(data_key(&config)?);
     let signing_key = settings::jwt_signing_key(&db, &key, clock.now()).await?;
+    let catalogs = crate::store::catalogs::apply_shipped(
+        &db,
+        clock.now(),
+        &crate::import::catalog::shipped_frameworks()?,
+        &crate::import::catalog::shipped_mappings()?,
+    )
+    .await?;
+    if !catalogs.applied.is_empty() {
+        tracing::info!(applied = ?catalogs.applied, controls_added = catalogs.controls_added, mappings_added = catalogs.mappings_added, mappings_removed = catalogs.mappings_removed, "applied shipped catalogs");
+    }
     let mut report = StartupReport::default();
     if !users::any_exist(&db).await? {
         report.generated_admin_password = create_first_admin(&db, &config, clock.now()).await?;

@@ -19,6 +19,9 @@ mod m20261123_000010_create_score_snapshots;
 mod m20261123_000011_create_import_runs;
 mod m20261123_000012_create_jobs;
 mod m20261123_000013_create_connectors;
+mod m20261123_000014_create_frameworks;
+mod m20261123_000015_create_default_mappings;
+mod m20261123_000016_create_catalog_versions;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -40,6 +43,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_create_import_runs::Migration),
             Box::new(m20261123_000012_create_jobs::Migration),
             Box::new(m20261123_000013_create_connectors::Migration),
+            Box::new(m20261123_000014_create_frameworks::Migration),
+            Box::new(m20261123_000015_create_default_mappings::Migration),
+            Box::new(m20261123_000016_create_catalog_versions::Migration),
         ]
     }
 }

@@ -3,7 +3,11 @@
 pub mod api_token;
 pub mod api_token_tenant;
 pub mod audit_log;
+pub mod catalog_version;
 pub mod connector;
+pub mod default_mapping;
+pub mod framework;
+pub mod framework_control;
 pub mod import_run;
 pub mod job;
 pub mod recommendation;

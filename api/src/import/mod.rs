@@ -1,6 +1,7 @@
 //! Importing Secure Score: each source (Graph, the portal's CSV or xlsx export, Defender for Cloud) is read into
 //! one [`ImportBatch`] of source-agnostic records, which `store::import_apply` upserts in one transaction.
 
+pub mod catalog;
 pub mod defender;
 pub mod error;
 pub mod fetch;

@@ -75,6 +75,8 @@ pub struct Recommendation {
     pub regressed: bool,
     pub regressed_at: Option<DateTime<Utc>>,
     pub sources: Vec<SourceSeen>,
+    /// The framework controls the item maps to (shipped defaults for its control id).
+    pub mappings: Vec<super::catalogs::MappedControl>,
     pub last_synced: Option<DateTime<Utc>>,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
@@ -83,7 +85,11 @@ pub struct Recommendation {
     pub version: i64,
 }
 
-fn view(m: recommendation::Model, sources: Vec<SourceSeen>) -> Recommendation {
+fn view(
+    m: recommendation::Model,
+    sources: Vec<SourceSeen>,
+    mappings: Vec<super::catalogs::MappedControl>,
+) -> Recommendation {
     let status: Status = m.status.parse().unwrap_or(Status::ToAddress);
     let points_available = m.achieved.map(|a| (m.max_score - a).max(0.0)).unwrap_or(0.0);
     Recommendation {
@@ -121,6 +127,7 @@ fn view(m: recommendation::Model, sources: Vec<SourceSeen>) -> Recommendation {
         regressed: m.regressed,
         regressed_at: m.regressed_at,
         sources,
+        mappings,
         last_synced: m.last_synced,
         first_seen: m.first_seen,
         last_seen: m.last_seen,
@@ -226,22 +233,31 @@ pub async fn list(
     };
     let offset = page.after_offset()?;
     let rows = query.order_by_asc(C::Id).offset(offset).limit(page.limit + 1).all(conn).await?;
-    let mut sources = sources_of(conn, rows.iter().map(|r| r.id)).await?;
-    let rows: Vec<Recommendation> = rows
-        .into_iter()
-        .map(|m| {
-            let s = sources.remove(&m.id).unwrap_or_default();
-            view(m, s)
-        })
-        .collect();
-    Ok(Page::from_offset(rows, page.limit, total, offset))
+    Ok(Page::from_offset(with_links(conn, rows).await?, page.limit, total, offset))
 }
 
 /// One recommendation of the tenant.
 pub async fn get(conn: &impl ConnectionTrait, tenant: TenantId, id: uuid::Uuid) -> Result<Recommendation, StoreError> {
     let model = find(conn, tenant, id).await?;
-    let sources = sources_of(conn, std::iter::once(id)).await?.remove(&id).unwrap_or_default();
-    Ok(view(model, sources))
+    with_links(conn, vec![model]).await?.into_iter().next().ok_or(StoreError::NotFound("recommendation"))
+}
+
+/// Views of `rows` with their sources and mappings, read in one query each.
+async fn with_links(
+    conn: &impl ConnectionTrait,
+    rows: Vec<recommendation::Model>,
+) -> Result<Vec<Recommendation>, StoreError> {
+    let mut sources = sources_of(conn, rows.iter().map(|r| r.id)).await?;
+    let keys: Vec<String> = rows.iter().filter_map(|r| r.control_key.clone()).collect();
+    let mappings = super::catalogs::mappings_for(conn, &keys).await?;
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let item_sources = sources.remove(&m.id).unwrap_or_default();
+            let item_mappings = m.control_key.as_ref().and_then(|k| mappings.get(k)).cloned().unwrap_or_default();
+            view(m, item_sources, item_mappings)
+        })
+        .collect())
 }
 
 async fn find(

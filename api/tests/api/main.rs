@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod catalogs;
 mod cli;
 mod errors;
 mod graph_stub;
