@@ -22,6 +22,7 @@ mod m20261123_000013_create_connectors;
 mod m20261123_000014_create_frameworks;
 mod m20261123_000015_create_default_mappings;
 mod m20261123_000016_create_catalog_versions;
+mod m20261123_000017_create_ratings;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_create_frameworks::Migration),
             Box::new(m20261123_000015_create_default_mappings::Migration),
             Box::new(m20261123_000016_create_catalog_versions::Migration),
+            Box::new(m20261123_000017_create_ratings::Migration),
         ]
     }
 }

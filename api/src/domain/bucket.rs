@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::ValidationError;
 use super::rating::{Level, Rating};
 
+/// The frameworks that count for "regulatory-aligned" when a tenant has not chosen its own audit scope.
+pub const DEFAULT_AUDIT_SCOPE: [&str; 2] = ["iso27001", "nis2"];
+
 /// Where an item lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Bucket {

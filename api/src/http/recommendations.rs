@@ -15,7 +15,10 @@ use crate::store::recommendations::{self, Recommendation, RecommendationFilter, 
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_recommendations).service(get_recommendation).service(link_external_id);
+    cfg.service(list_recommendations)
+        .service(get_recommendation)
+        .service(link_external_id)
+        .service(rate_recommendation);
 }
 
 /// Filters and sort of the list.
@@ -150,4 +153,68 @@ async fn link_external_id(
     )
     .await?;
     Ok(web::Json(linked))
+}
+
+/// A rating: both axes (either may be `null` to clear it) and why.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"risk_reduction": "high", "implementation_effort": "low", "note": "MFA for admins is table stakes"}))]
+pub struct RateRecommendation {
+    pub risk_reduction: Option<crate::domain::rating::Level>,
+    pub implementation_effort: Option<crate::domain::rating::Level>,
+    /// Why, kept in the rating history and the audit trail.
+    pub note: Option<String>,
+    /// The rating's version the change is based on (or send `If-Match`); checked when given.
+    pub version: Option<i64>,
+}
+
+/// Rate a recommendation
+///
+/// Risk reduction and implementation effort (`high`, `medium`, `low`). The item is unrated until both are set;
+/// rated items are placed in a priority bucket at once. Every change is kept with who, when, old → new and the note.
+#[utoipa::path(
+    tag = "recommendations",
+    params(("tenant_id" = uuid::Uuid, Path), ("recommendation_id" = uuid::Uuid, Path)),
+    request_body = RateRecommendation,
+    responses(
+        (status = 200, body = Recommendation),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["ciso", "it_manager", "engineer"]))
+)]
+#[put("/tenants/{tenant_id}/recommendations/{recommendation_id}/rating")]
+async fn rate_recommendation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: TenantCaller<Operate>,
+    path: PathOf<(uuid::Uuid, uuid::Uuid)>,
+    body: Body<RateRecommendation>,
+) -> Reply<web::Json<Recommendation>> {
+    let id = path?.1;
+    let body = body?.into_inner();
+    let note = match body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Some(check_name("note", n, 2000)?),
+        None => None,
+    };
+    let version = expected_version(&req, body.version)?;
+    let rating = crate::domain::rating::Rating {
+        risk_reduction: body.risk_reduction,
+        implementation_effort: body.implementation_effort,
+    };
+    let tenant = caller.tenant.id;
+    crate::store::ratings::set_rating(
+        &state.db,
+        &caller.principal.actor(),
+        state.clock.now(),
+        tenant,
+        id,
+        rating,
+        note,
+        version,
+    )
+    .await?;
+    Ok(web::Json(recommendations::get(&state.db, tenant, id).await?))
 }

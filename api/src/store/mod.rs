@@ -11,6 +11,7 @@ mod import_write;
 pub mod jobs;
 pub mod memberships;
 pub mod page;
+pub mod ratings;
 pub mod recommendations;
 pub mod scores;
 pub mod settings;

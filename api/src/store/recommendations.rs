@@ -16,7 +16,7 @@ use super::{StoreError, begin_write};
 use crate::domain::audit::{Actor, Chain};
 use crate::domain::ids::TenantId;
 use crate::domain::recommendation::{Channel, Product, Status};
-use crate::entities::{recommendation, recommendation_source, status_change};
+use crate::entities::{rating, rating_change, recommendation, recommendation_source, status_change};
 
 /// A channel an item came through and its last import.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -77,6 +77,17 @@ pub struct Recommendation {
     pub sources: Vec<SourceSeen>,
     /// The framework controls the item maps to (shipped defaults for its control id).
     pub mappings: Vec<super::catalogs::MappedControl>,
+    /// The team's rating; unrated until both axes are set.
+    pub rating: super::ratings::RatingView,
+    /// What Microsoft's fields suggest; never counts until a person accepts it.
+    pub suggested_rating: crate::domain::suggestion::SuggestedRating,
+    /// Maps to at least one control of a framework in the tenant's audit scope.
+    pub regulatory_alignment: bool,
+    pub bucket: crate::domain::bucket::Bucket,
+    /// The rule that placed the item (`null` while unrated).
+    pub bucket_rule: Option<String>,
+    /// In P1: high risk reduction, low effort, aligned.
+    pub quick_win: bool,
     pub last_synced: Option<DateTime<Utc>>,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
@@ -85,12 +96,26 @@ pub struct Recommendation {
     pub version: i64,
 }
 
-fn view(
-    m: recommendation::Model,
+/// Everything linked to an item that its view shows.
+struct Links {
     sources: Vec<SourceSeen>,
     mappings: Vec<super::catalogs::MappedControl>,
-) -> Recommendation {
+    rating: super::ratings::RatingView,
+}
+
+fn view(m: recommendation::Model, links: Links) -> Recommendation {
+    use crate::domain::bucket::{Bucket, DEFAULT_AUDIT_SCOPE, RuleSet};
+    use crate::domain::suggestion::{ProfileFacts, suggest};
     let status: Status = m.status.parse().unwrap_or(Status::ToAddress);
+    let threats: Vec<String> = serde_json::from_str(&m.threats).unwrap_or_default();
+    let suggested_rating = suggest(ProfileFacts {
+        implementation_cost: &m.implementation_cost,
+        max_score: m.max_score,
+        tier: m.tier.as_deref(),
+        threats: &threats,
+    });
+    let regulatory_alignment = links.mappings.iter().any(|c| DEFAULT_AUDIT_SCOPE.contains(&c.framework.as_str()));
+    let placement = RuleSet::default_rules().place_item(links.rating.rating(), regulatory_alignment);
     let points_available = m.achieved.map(|a| (m.max_score - a).max(0.0)).unwrap_or(0.0);
     Recommendation {
         id: m.id,
@@ -109,7 +134,7 @@ fn view(
         implementation_cost: m.implementation_cost,
         user_impact: m.user_impact,
         tier: m.tier,
-        threats: serde_json::from_str(&m.threats).unwrap_or_default(),
+        threats,
         remediation: m.remediation,
         remediation_impact: m.remediation_impact,
         action_type: m.action_type,
@@ -126,8 +151,14 @@ fn view(
         unmanaged_acceptance: m.unmanaged_acceptance,
         regressed: m.regressed,
         regressed_at: m.regressed_at,
-        sources,
-        mappings,
+        sources: links.sources,
+        mappings: links.mappings,
+        rating: links.rating,
+        suggested_rating,
+        regulatory_alignment,
+        quick_win: placement.bucket == Bucket::P1,
+        bucket: placement.bucket,
+        bucket_rule: placement.rule,
         last_synced: m.last_synced,
         first_seen: m.first_seen,
         last_seen: m.last_seen,
@@ -250,12 +281,16 @@ async fn with_links(
     let mut sources = sources_of(conn, rows.iter().map(|r| r.id)).await?;
     let keys: Vec<String> = rows.iter().filter_map(|r| r.control_key.clone()).collect();
     let mappings = super::catalogs::mappings_for(conn, &keys).await?;
+    let mut ratings = super::ratings::ratings_for(conn, rows.iter().map(|r| r.id)).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
-            let item_sources = sources.remove(&m.id).unwrap_or_default();
-            let item_mappings = m.control_key.as_ref().and_then(|k| mappings.get(k)).cloned().unwrap_or_default();
-            view(m, item_sources, item_mappings)
+            let links = Links {
+                sources: sources.remove(&m.id).unwrap_or_default(),
+                mappings: m.control_key.as_ref().and_then(|k| mappings.get(k)).cloned().unwrap_or_default(),
+                rating: ratings.remove(&m.id).unwrap_or_default(),
+            };
+            view(m, links)
         })
         .collect())
 }
@@ -272,7 +307,8 @@ async fn find(
         .ok_or(StoreError::NotFound("recommendation"))
 }
 
-/// Moves everything recorded against `from` to `into` (status history, source channels), before `from` goes.
+/// Moves everything recorded against `from` to `into` (status and rating history, source channels, the newer
+/// rating), before `from` goes.
 /// The one place a merge moves links; later issues add ratings, mappings and register links here.
 pub async fn move_links(conn: &impl ConnectionTrait, from: uuid::Uuid, into: uuid::Uuid) -> Result<(), StoreError> {
     let channels = recommendation_source::Entity::find()
@@ -298,6 +334,32 @@ pub async fn move_links(conn: &impl ConnectionTrait, from: uuid::Uuid, into: uui
         .filter(status_change::Column::RecommendationId.eq(from))
         .exec(conn)
         .await?;
+    // The newer rating wins; both stay in the rating history.
+    rating_change::Entity::update_many()
+        .col_expr(rating_change::Column::RecommendationId, Expr::value(into))
+        .filter(rating_change::Column::RecommendationId.eq(from))
+        .exec(conn)
+        .await?;
+    if let Some(from_rating) = rating::Entity::find_by_id(from).one(conn).await? {
+        let kept = rating::Entity::find_by_id(into).one(conn).await?;
+        if kept.as_ref().is_none_or(|k| k.rated_at < from_rating.rated_at) {
+            let version = kept.as_ref().map_or(1, |k| k.version + 1);
+            let row = rating::ActiveModel {
+                recommendation_id: Set(into),
+                tenant_id: Set(from_rating.tenant_id),
+                risk_reduction: Set(from_rating.risk_reduction),
+                implementation_effort: Set(from_rating.implementation_effort),
+                rated_by: Set(from_rating.rated_by),
+                rated_at: Set(from_rating.rated_at),
+                version: Set(version),
+            };
+            if kept.is_some() {
+                sea_orm::ActiveModelTrait::update(row, conn).await?
+            } else {
+                sea_orm::ActiveModelTrait::insert(row, conn).await?
+            };
+        }
+    }
     Ok(())
 }
 

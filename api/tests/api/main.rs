@@ -18,4 +18,5 @@ mod roles;
 mod startup;
 mod tenants;
 mod tokens;
+mod triage;
 mod users;

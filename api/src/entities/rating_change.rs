@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "rating_changes")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub tenant_id: Uuid,
+    pub recommendation_id: Uuid,
+    pub at: DateTimeUtc,
+    pub actor_name: String,
+    pub from_risk: Option<String>,
+    pub from_effort: Option<String>,
+    pub to_risk: Option<String>,
+    pub to_effort: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,114 @@
+//! The team's ratings of items, with the history of every change. Imports never touch them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::audit::{self, Change};
+use super::error::check_version;
+use super::{StoreError, begin_write};
+use crate::domain::audit::{Actor, Chain};
+use crate::domain::ids::TenantId;
+use crate::domain::rating::{Level, Rating};
+use crate::entities::{rating, rating_change, recommendation};
+
+/// An item's rating as the API shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RatingView {
+    pub risk_reduction: Option<Level>,
+    pub implementation_effort: Option<Level>,
+    pub rated_by: Option<String>,
+    pub rated_at: Option<DateTime<Utc>>,
+    /// Send back as `version` to change the rating; 0 while never rated.
+    pub version: i64,
+}
+
+impl RatingView {
+    /// The two axes.
+    pub fn rating(&self) -> Rating {
+        Rating { risk_reduction: self.risk_reduction, implementation_effort: self.implementation_effort }
+    }
+}
+
+fn view(m: rating::Model) -> RatingView {
+    RatingView {
+        risk_reduction: m.risk_reduction.as_deref().and_then(Level::parse),
+        implementation_effort: m.implementation_effort.as_deref().and_then(Level::parse),
+        rated_by: Some(m.rated_by),
+        rated_at: Some(m.rated_at),
+        version: m.version,
+    }
+}
+
+/// The ratings of `ids` (absent = never rated).
+pub async fn ratings_for(
+    conn: &impl ConnectionTrait,
+    ids: impl Iterator<Item = uuid::Uuid>,
+) -> Result<HashMap<uuid::Uuid, RatingView>, StoreError> {
+    let rows = rating::Entity::find().filter(rating::Column::RecommendationId.is_in(ids)).all(conn).await?;
+    Ok(rows.into_iter().map(|r| (r.recommendation_id, view(r))).collect())
+}
+
+/// Sets an item's rating (either axis may be cleared), recording the change and its note.
+#[allow(clippy::too_many_arguments)] // each argument is a distinct part of one audited write
+pub async fn set_rating(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    id: uuid::Uuid,
+    new: Rating,
+    note: Option<String>,
+    version: Option<i64>,
+) -> Result<(), StoreError> {
+    let tx = begin_write(db).await?;
+    recommendation::Entity::find_by_id(id)
+        .filter(recommendation::Column::TenantId.eq(tenant.0))
+        .one(&tx)
+        .await?
+        .ok_or(StoreError::NotFound("recommendation"))?;
+    let current = rating::Entity::find_by_id(id).one(&tx).await?;
+    let old = current.clone().map(view).unwrap_or_default();
+    check_version(version, old.version)?;
+    let name = |l: Option<Level>| l.map(|l| l.as_str().to_owned());
+    let row = rating::ActiveModel {
+        recommendation_id: Set(id),
+        tenant_id: Set(tenant.0),
+        risk_reduction: Set(name(new.risk_reduction)),
+        implementation_effort: Set(name(new.implementation_effort)),
+        rated_by: Set(actor.name.clone()),
+        rated_at: Set(now),
+        version: Set(old.version + 1),
+    };
+    if current.is_some() {
+        row.update(&tx).await?
+    } else {
+        row.insert(&tx).await?
+    };
+    rating_change::ActiveModel {
+        tenant_id: Set(tenant.0),
+        recommendation_id: Set(id),
+        at: Set(now),
+        actor_name: Set(actor.name.clone()),
+        from_risk: Set(name(old.risk_reduction)),
+        from_effort: Set(name(old.implementation_effort)),
+        to_risk: Set(name(new.risk_reduction)),
+        to_effort: Set(name(new.implementation_effort)),
+        note: Set(note.clone()),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await?;
+    let before =
+        serde_json::json!({ "risk_reduction": old.risk_reduction, "implementation_effort": old.implementation_effort });
+    let after =
+        serde_json::json!({ "risk_reduction": new.risk_reduction, "implementation_effort": new.implementation_effort });
+    let mut change = Change::new(Chain::Tenant(tenant), actor, "rating", id, "set").before(before).after(after);
+    if let Some(note) = note {
+        change = change.comment(note);
+    }
+    audit::append(&tx, now, change).await?;
+    tx.commit().await?;
+    Ok(())
+}

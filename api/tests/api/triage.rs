@@ -1,0 +1,141 @@
+//! Rating items and where that places them: buckets follow the rating and the regulatory alignment at once.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, json_of, spawn_app};
+
+async fn imported() -> (TestApp, String, String) {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Contoso").await;
+    let engineer = app.member_of(&tenant, "eng", "engineer").await;
+    let export = include_bytes!("../fixtures/portal-export.csv").to_vec();
+    assert_eq!(app.upload(&tenant, &engineer.token, export, "text/csv").await.status(), StatusCode::CREATED);
+    (app, tenant, engineer.token)
+}
+
+async fn find(app: &TestApp, tenant: &str, token: &str, query: &str) -> Value {
+    let list = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?{query}"), token).await).await;
+    list["items"][0].clone()
+}
+
+async fn rate(app: &TestApp, tenant: &str, token: &str, id: &str, body: Value) -> reqwest::Response {
+    app.request(Method::PUT, &format!("/api/v1/tenants/{tenant}/recommendations/{id}/rating"), token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_item_is_unrated_until_both_axes_are_set_then_bucketed_by_the_rule_that_matched() {
+    let (app, tenant, token) = imported().await;
+    let mfa = find(&app, &tenant, &token, "q=AdminMFAV2").await;
+    let id = mfa["id"].as_str().unwrap();
+    assert_eq!((mfa["bucket"].as_str(), mfa["bucket_rule"].as_str()), (Some("unrated"), None));
+    assert_eq!(mfa["regulatory_alignment"], true, "AdminMFAV2 maps to ISO 27001 and NIS2");
+    assert_eq!(mfa["suggested_rating"]["risk_reduction"], "high", "worth 10 points");
+
+    let half = json_of(rate(&app, &tenant, &token, id, json!({"risk_reduction": "high"})).await).await;
+    assert_eq!(half["bucket"], "unrated");
+    let rated = rate(
+        &app,
+        &tenant,
+        &token,
+        id,
+        json!({"risk_reduction": "high", "implementation_effort": "low", "note": "table stakes", "version": 1}),
+    )
+    .await;
+    assert_eq!(rated.status(), StatusCode::OK);
+    let rated = json_of(rated).await;
+    assert_eq!(
+        (rated["bucket"].as_str(), rated["bucket_rule"].as_str(), rated["quick_win"].as_bool()),
+        (Some("P1"), Some("quick-win"), Some(true))
+    );
+    assert_eq!((rated["rating"]["rated_by"].as_str(), rated["rating"]["version"].as_i64()), (Some("eng"), Some(2)));
+
+    let bigger = json_of(
+        rate(&app, &tenant, &token, id, json!({"risk_reduction": "high", "implementation_effort": "high"})).await,
+    )
+    .await;
+    assert_eq!((bigger["bucket"].as_str(), bigger["bucket_rule"].as_str()), (Some("P2"), Some("big-project")));
+}
+
+#[tokio::test]
+async fn an_item_mapped_to_nothing_in_scope_lands_in_the_backlog_even_as_a_quick_win() {
+    let (app, tenant, token) = imported().await;
+    let custom = find(&app, &tenant, &token, "unmatched=true").await;
+    assert_eq!(custom["regulatory_alignment"], false);
+    let rated = json_of(
+        rate(
+            &app,
+            &tenant,
+            &token,
+            custom["id"].as_str().unwrap(),
+            json!({"risk_reduction": "high", "implementation_effort": "low"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (rated["bucket"].as_str(), rated["bucket_rule"].as_str(), rated["quick_win"].as_bool()),
+        (Some("P4"), Some("backlog"), Some(false))
+    );
+}
+
+#[tokio::test]
+async fn a_stale_rating_is_refused_and_every_change_is_in_the_trail() {
+    let (app, tenant, token) = imported().await;
+    let id = find(&app, &tenant, &token, "q=AdminMFAV2").await["id"].as_str().unwrap().to_owned();
+    rate(&app, &tenant, &token, &id, json!({"risk_reduction": "medium", "implementation_effort": "low"})).await;
+    let stale = rate(
+        &app,
+        &tenant,
+        &token,
+        &id,
+        json!({"risk_reduction": "high", "implementation_effort": "low", "version": 0}),
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    let bad = rate(&app, &tenant, &token, &id, json!({"risk_reduction": "extreme"})).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let trail =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/audit?entity=rating"), &app.admin_token).await).await;
+    assert_eq!(trail["total"], 1);
+    assert_eq!(trail["items"][0]["after"], json!({"risk_reduction": "medium", "implementation_effort": "low"}));
+}
+
+#[tokio::test]
+async fn auditors_may_read_ratings_but_not_rate() {
+    let (app, tenant, token) = imported().await;
+    let auditor = app.member_of(&tenant, "aud", "auditor").await;
+    let id = find(&app, &tenant, &token, "q=AdminMFAV2").await["id"].as_str().unwrap().to_owned();
+    let refused =
+        rate(&app, &tenant, &auditor.token, &id, json!({"risk_reduction": "high", "implementation_effort": "low"}))
+            .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_rating_made_on_an_unmatched_item_survives_its_merge() {
+    let (app, tenant, token) = imported().await;
+    let custom = find(&app, &tenant, &token, "unmatched=true").await["id"].as_str().unwrap().to_owned();
+    rate(
+        &app,
+        &tenant,
+        &token,
+        &custom,
+        json!({"risk_reduction": "low", "implementation_effort": "high", "note": "rated before we knew its id"}),
+    )
+    .await;
+    let path = format!("/api/v1/tenants/{tenant}/recommendations/{custom}/external-id");
+    let merged = json_of(
+        app.request(Method::PUT, &path, &token).json(&json!({"external_id": "AdminMFAV2"})).send().await.unwrap(),
+    )
+    .await;
+    assert_eq!(merged["external_id"], "AdminMFAV2");
+    assert_eq!(
+        (merged["rating"]["risk_reduction"].as_str(), merged["rating"]["implementation_effort"].as_str()),
+        (Some("low"), Some("high"))
+    );
+}
