@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod memberships;
 pub mod page;
 pub mod ratings;
+mod recommendation_view;
 pub mod recommendations;
 pub mod scores;
 pub mod settings;

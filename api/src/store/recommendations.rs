@@ -6,185 +6,18 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Order, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use serde::Deserialize;
 
 use super::audit::{self, Change};
 use super::error::check_version;
 use super::page::{Page, PageRequest};
+use super::recommendation_view::with_links;
+pub use super::recommendation_view::{Recommendation, SourceSeen};
 use super::{StoreError, begin_write};
 use crate::domain::audit::{Actor, Chain};
 use crate::domain::ids::TenantId;
-use crate::domain::recommendation::{Channel, Product, Status};
+use crate::domain::recommendation::{Product, Status};
 use crate::entities::{rating, rating_change, recommendation, recommendation_source, status_change};
-
-/// A channel an item came through and its last import.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct SourceSeen {
-    pub channel: Channel,
-    pub last_imported_at: DateTime<Utc>,
-}
-
-/// A recommendation as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Recommendation {
-    pub id: uuid::Uuid,
-    pub product: Product,
-    /// The Secure Score control id (e.g. `AdminMFAV2`), or `{subscription}/{control}`; `null` while unmatched.
-    pub external_id: Option<String>,
-    /// A file row whose control id was not found; link it with `PUT …/external-id`.
-    pub unmatched: bool,
-    /// Normalised title used to match files that carry no control id.
-    pub match_key: String,
-    pub title: String,
-    pub category: Option<String>,
-    pub service: Option<String>,
-    /// Points Microsoft awards at most.
-    pub max: f64,
-    /// Points achieved; `null` = not applicable to this tenant.
-    pub achieved: Option<f64>,
-    /// max − achieved (0 when not applicable).
-    pub points_available: f64,
-    pub score_impact: Option<f64>,
-    pub rank: Option<i32>,
-    pub implementation_cost: String,
-    pub user_impact: String,
-    pub tier: Option<String>,
-    pub threats: Vec<String>,
-    /// Microsoft's remediation text; may contain HTML (render it sanitised).
-    pub remediation: Option<String>,
-    pub remediation_impact: Option<String>,
-    pub action_type: Option<String>,
-    pub action_url: Option<String>,
-    pub deprecated: bool,
-    /// Microsoft's state as imported (`Default`, `Ignored`, "Risk accepted", …).
-    pub ms_state: Option<String>,
-    pub implementation_status: Option<String>,
-    /// Defender for Cloud resource counts.
-    pub healthy_count: Option<i64>,
-    pub unhealthy_count: Option<i64>,
-    pub not_applicable_count: Option<i64>,
-    /// The team's status.
-    pub status: Status,
-    /// Completed and confirmed by Microsoft's data.
-    pub status_confirmed: bool,
-    /// Completed by a person, not yet confirmed by Microsoft (it refreshes within about 24–48 h).
-    pub pending_confirmation: bool,
-    /// Microsoft says "risk accepted" but no approved register entry covers it.
-    pub unmanaged_acceptance: bool,
-    pub regressed: bool,
-    pub regressed_at: Option<DateTime<Utc>>,
-    pub sources: Vec<SourceSeen>,
-    /// The framework controls the item maps to (shipped defaults for its control id).
-    pub mappings: Vec<super::catalogs::MappedControl>,
-    /// The team's rating; unrated until both axes are set.
-    pub rating: super::ratings::RatingView,
-    /// What Microsoft's fields suggest; never counts until a person accepts it.
-    pub suggested_rating: crate::domain::suggestion::SuggestedRating,
-    /// Maps to at least one control of a framework in the tenant's audit scope.
-    pub regulatory_alignment: bool,
-    pub bucket: crate::domain::bucket::Bucket,
-    /// The rule that placed the item (`null` while unrated).
-    pub bucket_rule: Option<String>,
-    /// In P1: high risk reduction, low effort, aligned.
-    pub quick_win: bool,
-    pub last_synced: Option<DateTime<Utc>>,
-    pub first_seen: DateTime<Utc>,
-    pub last_seen: DateTime<Utc>,
-    /// When Microsoft's catalog stopped listing it.
-    pub removed_at: Option<DateTime<Utc>>,
-    pub version: i64,
-}
-
-/// Everything linked to an item that its view shows.
-struct Links {
-    sources: Vec<SourceSeen>,
-    mappings: Vec<super::catalogs::MappedControl>,
-    rating: super::ratings::RatingView,
-}
-
-fn view(m: recommendation::Model, links: Links) -> Recommendation {
-    use crate::domain::bucket::{Bucket, DEFAULT_AUDIT_SCOPE, RuleSet};
-    use crate::domain::suggestion::{ProfileFacts, suggest};
-    let status: Status = m.status.parse().unwrap_or(Status::ToAddress);
-    let threats: Vec<String> = serde_json::from_str(&m.threats).unwrap_or_default();
-    let suggested_rating = suggest(ProfileFacts {
-        implementation_cost: &m.implementation_cost,
-        max_score: m.max_score,
-        tier: m.tier.as_deref(),
-        threats: &threats,
-    });
-    let regulatory_alignment = links.mappings.iter().any(|c| DEFAULT_AUDIT_SCOPE.contains(&c.framework.as_str()));
-    let placement = RuleSet::default_rules().place_item(links.rating.rating(), regulatory_alignment);
-    let points_available = m.achieved.map(|a| (m.max_score - a).max(0.0)).unwrap_or(0.0);
-    Recommendation {
-        id: m.id,
-        product: m.product.parse().unwrap_or(Product::M365),
-        external_id: m.control_key,
-        unmatched: m.unmatched,
-        match_key: m.match_key,
-        title: m.title,
-        category: m.category,
-        service: m.service,
-        max: m.max_score,
-        achieved: m.achieved,
-        points_available: crate::domain::score::round2(points_available),
-        score_impact: m.score_impact,
-        rank: m.rank,
-        implementation_cost: m.implementation_cost,
-        user_impact: m.user_impact,
-        tier: m.tier,
-        threats,
-        remediation: m.remediation,
-        remediation_impact: m.remediation_impact,
-        action_type: m.action_type,
-        action_url: m.action_url,
-        deprecated: m.deprecated,
-        ms_state: m.ms_state,
-        implementation_status: m.implementation_status,
-        healthy_count: m.healthy_count,
-        unhealthy_count: m.unhealthy_count,
-        not_applicable_count: m.not_applicable_count,
-        pending_confirmation: status == Status::Completed && !m.status_confirmed,
-        status,
-        status_confirmed: m.status_confirmed,
-        unmanaged_acceptance: m.unmanaged_acceptance,
-        regressed: m.regressed,
-        regressed_at: m.regressed_at,
-        sources: links.sources,
-        mappings: links.mappings,
-        rating: links.rating,
-        suggested_rating,
-        regulatory_alignment,
-        quick_win: placement.bucket == Bucket::P1,
-        bucket: placement.bucket,
-        bucket_rule: placement.rule,
-        last_synced: m.last_synced,
-        first_seen: m.first_seen,
-        last_seen: m.last_seen,
-        removed_at: m.removed_at,
-        version: m.version,
-    }
-}
-
-async fn sources_of(
-    conn: &impl ConnectionTrait,
-    ids: impl Iterator<Item = uuid::Uuid>,
-) -> Result<HashMap<uuid::Uuid, Vec<SourceSeen>>, StoreError> {
-    let rows = recommendation_source::Entity::find()
-        .filter(recommendation_source::Column::RecommendationId.is_in(ids))
-        .order_by_asc(recommendation_source::Column::Channel)
-        .all(conn)
-        .await?;
-    let mut map: HashMap<uuid::Uuid, Vec<SourceSeen>> = HashMap::new();
-    for row in rows {
-        let Ok(channel) = row.channel.parse() else { continue };
-        map.entry(row.recommendation_id)
-            .or_default()
-            .push(SourceSeen { channel, last_imported_at: row.last_imported_at });
-    }
-    Ok(map)
-}
 
 /// How a list is sorted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -271,28 +104,6 @@ pub async fn list(
 pub async fn get(conn: &impl ConnectionTrait, tenant: TenantId, id: uuid::Uuid) -> Result<Recommendation, StoreError> {
     let model = find(conn, tenant, id).await?;
     with_links(conn, vec![model]).await?.into_iter().next().ok_or(StoreError::NotFound("recommendation"))
-}
-
-/// Views of `rows` with their sources and mappings, read in one query each.
-async fn with_links(
-    conn: &impl ConnectionTrait,
-    rows: Vec<recommendation::Model>,
-) -> Result<Vec<Recommendation>, StoreError> {
-    let mut sources = sources_of(conn, rows.iter().map(|r| r.id)).await?;
-    let keys: Vec<String> = rows.iter().filter_map(|r| r.control_key.clone()).collect();
-    let mappings = super::catalogs::mappings_for(conn, &keys).await?;
-    let mut ratings = super::ratings::ratings_for(conn, rows.iter().map(|r| r.id)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|m| {
-            let links = Links {
-                sources: sources.remove(&m.id).unwrap_or_default(),
-                mappings: m.control_key.as_ref().and_then(|k| mappings.get(k)).cloned().unwrap_or_default(),
-                rating: ratings.remove(&m.id).unwrap_or_default(),
-            };
-            view(m, links)
-        })
-        .collect())
 }
 
 async fn find(
