@@ -75,6 +75,8 @@ pub enum Permission {
     ReadAudit,
     /// The team's daily work: import, rate, map, set status, roadmap edits.
     Operate,
+    /// How the tenant prioritises: priority rules, audit scope, register policy, thresholds.
+    Govern,
 }
 
 impl Permission {
@@ -85,6 +87,7 @@ impl Permission {
             Permission::Administer => &[Role::Admin],
             Permission::ReadAudit => &[Role::Auditor, Role::Ciso, Role::Admin],
             Permission::Operate => &[Role::Engineer, Role::ItManager, Role::Ciso],
+            Permission::Govern => &[Role::Ciso, Role::Admin],
         }
     }
 

@@ -30,6 +30,8 @@ pub struct Administer;
 pub struct ReadAudit;
 /// The team's daily work: engineer, it_manager, ciso.
 pub struct Operate;
+/// How the tenant prioritises: ciso, admin.
+pub struct Govern;
 
 impl Policy for SignedIn {
     const PERMISSION: Permission = Permission::SignedIn;
@@ -45,6 +47,9 @@ impl Policy for ReadAudit {
 }
 impl Policy for Operate {
     const PERMISSION: Permission = Permission::Operate;
+}
+impl Policy for Govern {
+    const PERMISSION: Permission = Permission::Govern;
 }
 
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {

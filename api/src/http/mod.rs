@@ -9,6 +9,7 @@ pub mod health;
 pub mod imports;
 pub mod metrics;
 pub mod openapi;
+pub mod priorities;
 pub mod problem;
 pub mod recommendations;
 pub mod score;
@@ -55,7 +56,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(connectors::configure)
         .configure(imports::configure)
         .configure(recommendations::configure)
-        .configure(score::configure);
+        .configure(score::configure)
+        .configure(priorities::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

@@ -25,6 +25,7 @@ use super::problem;
         (name = "connectors", description = "Connections to Microsoft Graph and Defender for Cloud"),
         (name = "imports", description = "Importing Secure Score and following import runs"),
         (name = "recommendations", description = "The tenant's recommended actions"),
+        (name = "priorities", description = "Priority rules, audit scope and buckets"),
         (name = "score", description = "The score now and over time"),
         (name = "operations", description = "Health and metrics"),
     )

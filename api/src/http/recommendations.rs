@@ -36,10 +36,13 @@ pub struct RecommendationQuery {
     pub q: Option<String>,
     pub regressed: Option<bool>,
     pub unmatched: Option<bool>,
+    /// `P1`, `P2`, `P3`, `P4` or `unrated`.
+    pub bucket: Option<crate::domain::bucket::Bucket>,
     /// Also list items Microsoft no longer lists.
     #[serde(default)]
     pub include_removed: bool,
-    /// `rank` (default), `score_impact` (points still available, most first) or `title`.
+    /// `rank` (default), `score_impact` (points still available, most first), `title`, or `bucket` (P1 first, then
+    /// points still available).
     pub sort: Option<RecommendationSort>,
     /// Items per page, 1–500 (default 50).
     pub limit: Option<u64>,
@@ -75,6 +78,7 @@ async fn list_recommendations(
         text: q.q,
         regressed: q.regressed,
         unmatched: q.unmatched,
+        bucket: q.bucket,
         include_removed: q.include_removed,
         sort: q.sort.unwrap_or_default(),
     };

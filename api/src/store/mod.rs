@@ -18,6 +18,7 @@ pub mod scores;
 pub mod settings;
 pub mod tenants;
 pub mod tokens;
+pub mod triage_settings;
 pub mod users;
 
 pub use error::StoreError;

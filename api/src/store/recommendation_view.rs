@@ -7,6 +7,8 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 use super::StoreError;
+use crate::domain::bucket::RuleSet;
+use crate::domain::ids::TenantId;
 use crate::domain::recommendation::{Channel, Product, Status};
 use crate::entities::{recommendation, recommendation_source};
 
@@ -95,8 +97,23 @@ struct Links {
     rating: super::ratings::RatingView,
 }
 
-fn view(m: recommendation::Model, links: Links) -> Recommendation {
-    use crate::domain::bucket::{Bucket, DEFAULT_AUDIT_SCOPE, RuleSet};
+/// The tenant's rule table and audit scope, read once per request.
+pub(super) struct Triage {
+    rules: RuleSet,
+    scope: Vec<String>,
+}
+
+impl Triage {
+    /// The tenant's current settings.
+    pub(super) async fn of(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Self, StoreError> {
+        let rules = super::triage_settings::rules(conn, tenant).await?.value;
+        let scope = super::triage_settings::scope(conn, tenant).await?.value.frameworks;
+        Ok(Self { rules, scope })
+    }
+}
+
+fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendation {
+    use crate::domain::bucket::Bucket;
     use crate::domain::suggestion::{ProfileFacts, suggest};
     let status: Status = m.status.parse().unwrap_or(Status::ToAddress);
     let threats: Vec<String> = serde_json::from_str(&m.threats).unwrap_or_default();
@@ -106,8 +123,8 @@ fn view(m: recommendation::Model, links: Links) -> Recommendation {
         tier: m.tier.as_deref(),
         threats: &threats,
     });
-    let regulatory_alignment = links.mappings.iter().any(|c| DEFAULT_AUDIT_SCOPE.contains(&c.framework.as_str()));
-    let placement = RuleSet::default_rules().place_item(links.rating.rating(), regulatory_alignment);
+    let regulatory_alignment = links.mappings.iter().any(|c| triage.scope.contains(&c.framework));
+    let placement = triage.rules.place_item(links.rating.rating(), regulatory_alignment);
     let points_available = m.achieved.map(|a| (m.max_score - a).max(0.0)).unwrap_or(0.0);
     Recommendation {
         id: m.id,
@@ -181,8 +198,10 @@ pub(super) async fn sources_of(
 /// Views of `rows` with their sources and mappings, read in one query each.
 pub(super) async fn with_links(
     conn: &impl ConnectionTrait,
+    tenant: TenantId,
     rows: Vec<recommendation::Model>,
 ) -> Result<Vec<Recommendation>, StoreError> {
+    let triage = Triage::of(conn, tenant).await?;
     let mut sources = sources_of(conn, rows.iter().map(|r| r.id)).await?;
     let keys: Vec<String> = rows.iter().filter_map(|r| r.control_key.clone()).collect();
     let mappings = super::catalogs::mappings_for(conn, &keys).await?;
@@ -195,7 +214,7 @@ pub(super) async fn with_links(
                 mappings: m.control_key.as_ref().and_then(|k| mappings.get(k)).cloned().unwrap_or_default(),
                 rating: ratings.remove(&m.id).unwrap_or_default(),
             };
-            view(m, links)
+            view(m, links, &triage)
         })
         .collect())
 }

@@ -29,6 +29,8 @@ pub enum RecommendationSort {
     /// Points still available, descending.
     ScoreImpact,
     Title,
+    /// Priority bucket (P1 first, unrated last), then points still available, descending.
+    Bucket,
 }
 
 /// Filters on the list.
@@ -44,6 +46,8 @@ pub struct RecommendationFilter {
     pub unmatched: Option<bool>,
     /// Also list items Microsoft no longer lists.
     pub include_removed: bool,
+    /// Only items in this priority bucket.
+    pub bucket: Option<crate::domain::bucket::Bucket>,
     pub sort: RecommendationSort,
 }
 
@@ -86,6 +90,20 @@ pub async fn list(
     if !filter.include_removed {
         query = query.filter(C::RemovedAt.is_null());
     }
+    let offset = page.after_offset()?;
+    if filter.bucket.is_some() || filter.sort == RecommendationSort::Bucket {
+        // Buckets are derived from ratings, mappings, scope and rules, never stored: place every matching item,
+        // then filter and sort. Fine for a tenant's hundreds of items; a stored derivation comes with scale work.
+        let rows = query.order_by_asc(C::Id).all(conn).await?;
+        let mut items = with_links(conn, tenant, rows).await?;
+        items.retain(|i| filter.bucket.is_none_or(|b| i.bucket == b));
+        if filter.sort == RecommendationSort::Bucket {
+            items.sort_by(|a, b| a.bucket.cmp(&b.bucket).then(b.points_available.total_cmp(&a.points_available)));
+        }
+        let total = items.len() as u64;
+        let rows: Vec<Recommendation> = items.into_iter().skip(offset as usize).take(page.limit as usize + 1).collect();
+        return Ok(Page::from_offset(rows, page.limit, total, offset));
+    }
     let total = query.clone().count(conn).await?;
     query = match filter.sort {
         RecommendationSort::Rank => query.order_by(Expr::col(C::Rank).is_null(), Order::Asc).order_by_asc(C::Rank),
@@ -93,17 +111,16 @@ pub async fn list(
             Expr::expr(Func::coalesce([Expr::col(C::MaxScore).sub(Expr::col(C::Achieved)), Expr::val(0.0)])),
             Order::Desc,
         ),
-        RecommendationSort::Title => query.order_by_asc(C::Title),
+        RecommendationSort::Title | RecommendationSort::Bucket => query.order_by_asc(C::Title),
     };
-    let offset = page.after_offset()?;
     let rows = query.order_by_asc(C::Id).offset(offset).limit(page.limit + 1).all(conn).await?;
-    Ok(Page::from_offset(with_links(conn, rows).await?, page.limit, total, offset))
+    Ok(Page::from_offset(with_links(conn, tenant, rows).await?, page.limit, total, offset))
 }
 
 /// One recommendation of the tenant.
 pub async fn get(conn: &impl ConnectionTrait, tenant: TenantId, id: uuid::Uuid) -> Result<Recommendation, StoreError> {
     let model = find(conn, tenant, id).await?;
-    with_links(conn, vec![model]).await?.into_iter().next().ok_or(StoreError::NotFound("recommendation"))
+    with_links(conn, tenant, vec![model]).await?.into_iter().next().ok_or(StoreError::NotFound("recommendation"))
 }
 
 async fn find(
@@ -231,4 +248,34 @@ pub async fn link_external_id(
     let linked = get(&tx, tenant, kept).await?;
     tx.commit().await?;
     Ok(linked)
+}
+
+/// Items and points still available in one bucket.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct BucketSummary {
+    pub bucket: crate::domain::bucket::Bucket,
+    pub items: u64,
+    pub points_available: f64,
+}
+
+/// Counts and points per bucket over the tenant's current items (removed ones left out).
+pub async fn bucket_summary(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<BucketSummary>, StoreError> {
+    use crate::domain::bucket::Bucket;
+    let rows = recommendation::Entity::find()
+        .filter(recommendation::Column::TenantId.eq(tenant.0))
+        .filter(recommendation::Column::RemovedAt.is_null())
+        .all(conn)
+        .await?;
+    let items = with_links(conn, tenant, rows).await?;
+    Ok([Bucket::P1, Bucket::P2, Bucket::P3, Bucket::P4, Bucket::Unrated]
+        .into_iter()
+        .map(|bucket| {
+            let in_bucket = items.iter().filter(|i| i.bucket == bucket);
+            BucketSummary {
+                bucket,
+                items: in_bucket.clone().count() as u64,
+                points_available: crate::domain::score::round2(in_bucket.map(|i| i.points_available).sum()),
+            }
+        })
+        .collect())
 }

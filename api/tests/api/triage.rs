@@ -139,3 +139,70 @@ async fn a_rating_made_on_an_unmatched_item_survives_its_merge() {
         (Some("low"), Some("high"))
     );
 }
+
+#[tokio::test]
+async fn a_scope_change_flips_alignment_and_buckets_at_once() {
+    let (app, tenant, token) = imported().await;
+    let file = b"Recommended action,Points achieved\nSet a honeytoken account,0/1\n".to_vec();
+    assert_eq!(app.upload(&tenant, &token, file, "text/csv").await.status(), StatusCode::CREATED);
+    let honeytoken = find(&app, &tenant, &token, "q=honeytoken").await;
+    assert_eq!(honeytoken["external_id"], "AATP_HoneyToken");
+    let id = honeytoken["id"].as_str().unwrap();
+    let rated = json_of(
+        rate(&app, &tenant, &token, id, json!({"risk_reduction": "high", "implementation_effort": "low"})).await,
+    )
+    .await;
+    assert_eq!(rated["bucket"], "P1", "maps to ISO A.8.16 and NIS2 21(2)(b)");
+
+    let ciso = app.member_of(&tenant, "cis", "ciso").await;
+    let path = format!("/api/v1/tenants/{tenant}/audit-scope");
+    let engineer_refused =
+        app.request(Method::PUT, &path, &token).json(&json!({"frameworks": ["gdpr"]})).send().await.unwrap();
+    assert_eq!(engineer_refused.status(), StatusCode::FORBIDDEN);
+    let unknown =
+        app.request(Method::PUT, &path, &ciso.token).json(&json!({"frameworks": ["sox"]})).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let scoped = app
+        .request(Method::PUT, &path, &ciso.token)
+        .json(&json!({"frameworks": ["gdpr"], "version": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scoped.status(), StatusCode::OK);
+    assert_eq!(json_of(scoped).await["version"], 1);
+
+    let after = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations/{id}"), &token).await).await;
+    assert_eq!((after["regulatory_alignment"].as_bool(), after["bucket"].as_str()), (Some(false), Some("P4")));
+    let in_p4 = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?bucket=P4"), &token).await).await;
+    assert_eq!(in_p4["total"], 1);
+}
+
+#[tokio::test]
+async fn a_rule_table_that_leaves_a_combination_unplaced_is_refused_and_a_valid_one_rebuckets() {
+    let (app, tenant, token) = imported().await;
+    let ciso = app.member_of(&tenant, "cis", "ciso").await;
+    let id = find(&app, &tenant, &token, "q=AdminMFAV2").await["id"].as_str().unwrap().to_owned();
+    rate(&app, &tenant, &token, &id, json!({"risk_reduction": "high", "implementation_effort": "low"})).await;
+    let path = format!("/api/v1/tenants/{tenant}/priority-rules");
+    let defaults = json_of(app.get(&path, &token).await).await;
+    assert_eq!((defaults["version"].as_i64(), defaults["rules"].as_array().map(Vec::len)), (Some(0), Some(4)));
+
+    let incomplete = json!({"rules": [{"name": "only-quick-wins", "bucket": "P1", "risk": ["high"], "effort": ["low"], "aligned": true}]});
+    let refused = app.request(Method::PUT, &path, &ciso.token).json(&incomplete).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json_of(refused).await["detail"].as_str().unwrap().contains("risk low, effort high, not aligned"));
+
+    let everything_p2 = json!({"rules": [{"name": "all-hands", "bucket": "P2", "risk": [], "effort": [], "aligned": null}], "version": 0});
+    let accepted =
+        json_of(app.request(Method::PUT, &path, &ciso.token).json(&everything_p2).send().await.unwrap()).await;
+    assert_eq!(accepted["version"], 1);
+    let item = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations/{id}"), &token).await).await;
+    assert_eq!((item["bucket"].as_str(), item["bucket_rule"].as_str()), (Some("P2"), Some("all-hands")));
+    let summary = json_of(app.get(&format!("/api/v1/tenants/{tenant}/priorities/summary"), &token).await).await;
+    assert_eq!(summary[1], json!({"bucket": "P2", "items": 1, "points_available": 10.0}));
+    assert_eq!(summary[4]["bucket"], "unrated");
+    assert_eq!(summary[4]["items"], 9);
+    let sorted =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?sort=bucket&limit=1"), &token).await).await;
+    assert_eq!(sorted["items"][0]["id"], id.as_str(), "rated items come before unrated ones");
+}
