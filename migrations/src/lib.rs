@@ -23,6 +23,7 @@ mod m20261123_000014_create_frameworks;
 mod m20261123_000015_create_default_mappings;
 mod m20261123_000016_create_catalog_versions;
 mod m20261123_000017_create_ratings;
+mod m20261123_000018_add_status_change_evidence;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000015_create_default_mappings::Migration),
             Box::new(m20261123_000016_create_catalog_versions::Migration),
             Box::new(m20261123_000017_create_ratings::Migration),
+            Box::new(m20261123_000018_add_status_change_evidence::Migration),
         ]
     }
 }

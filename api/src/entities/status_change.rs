@@ -13,6 +13,8 @@ pub struct Model {
     pub reason: String,
     pub actor_name: String,
     pub import_run_id: Option<Uuid>,
+    pub note: Option<String>,
+    pub evidence_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,7 +18,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_recommendations)
         .service(get_recommendation)
         .service(link_external_id)
-        .service(rate_recommendation);
+        .service(rate_recommendation)
+        .service(set_recommendation_status);
 }
 
 /// Filters and sort of the list.
@@ -220,5 +221,71 @@ async fn rate_recommendation(
         version,
     )
     .await?;
+    Ok(web::Json(recommendations::get(&state.db, tenant, id).await?))
+}
+
+/// A status to set.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"status": "completed", "note": "Conditional Access policy enforced for all admins", "evidence_url": "https://contoso.sharepoint.com/evidence/ca-admin-mfa.png"}))]
+pub struct SetStatus {
+    /// `to_address`, `planned`, `in_progress`, `third_party`, `alternate_mitigation` or `completed`.
+    pub status: Status,
+    pub note: Option<String>,
+    /// A link to the evidence.
+    pub evidence_url: Option<String>,
+    /// The item's version the change is based on (or send `If-Match`); checked when given.
+    pub version: Option<i64>,
+}
+
+/// Set a recommendation's status
+///
+/// `risk_accepted` is refused (409): it comes only from an approved entry in the risk-acceptance register.
+/// `completed` records who and when with the optional evidence, and stays pending confirmation until an import
+/// shows every point achieved. `third_party` and `alternate_mitigation` show `undocumented` until an approved
+/// register entry covers them.
+#[utoipa::path(
+    tag = "recommendations",
+    params(("tenant_id" = uuid::Uuid, Path), ("recommendation_id" = uuid::Uuid, Path)),
+    request_body = SetStatus,
+    responses(
+        (status = 200, body = Recommendation),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "risk_accepted, or an item under an approved acceptance"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["ciso", "it_manager", "engineer"]))
+)]
+#[put("/tenants/{tenant_id}/recommendations/{recommendation_id}/status")]
+async fn set_recommendation_status(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: TenantCaller<Operate>,
+    path: PathOf<(uuid::Uuid, uuid::Uuid)>,
+    body: Body<SetStatus>,
+) -> Reply<web::Json<Recommendation>> {
+    let id = path?.1;
+    let body = body?.into_inner();
+    let mut violations = crate::domain::Violations::default();
+    let note = body
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .and_then(|n| violations.check(check_name("note", n, 2000)));
+    let evidence_url = body.evidence_url.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned);
+    if let Some(url) = &evidence_url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        violations.add("evidence_url", "must be an http(s) link");
+    }
+    violations.finish()?;
+    let version = expected_version(&req, body.version)?;
+    let request = crate::store::statuses::StatusRequest { status: body.status, note, evidence_url, version };
+    let tenant = caller.tenant.id;
+    crate::store::statuses::set_status(&state.db, &caller.principal.actor(), state.clock.now(), tenant, id, request)
+        .await?;
     Ok(web::Json(recommendations::get(&state.db, tenant, id).await?))
 }

@@ -16,6 +16,7 @@ mod recommendation_view;
 pub mod recommendations;
 pub mod scores;
 pub mod settings;
+pub mod statuses;
 pub mod tenants;
 pub mod tokens;
 pub mod triage_settings;

@@ -66,6 +66,8 @@ pub struct Recommendation {
     pub pending_confirmation: bool,
     /// Microsoft says "risk accepted" but no approved register entry covers it.
     pub unmanaged_acceptance: bool,
+    /// Third party or alternate mitigation that no approved register entry documents yet.
+    pub undocumented: bool,
     pub regressed: bool,
     pub regressed_at: Option<DateTime<Utc>>,
     pub sources: Vec<SourceSeen>,
@@ -158,6 +160,8 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         status,
         status_confirmed: m.status_confirmed,
         unmanaged_acceptance: m.unmanaged_acceptance,
+        // The register (a later issue) documents these; until an approved entry covers one, it is undocumented.
+        undocumented: matches!(status, Status::ThirdParty | Status::AlternateMitigation),
         regressed: m.regressed,
         regressed_at: m.regressed_at,
         sources: links.sources,

@@ -16,6 +16,7 @@ mod openapi;
 mod operations;
 mod roles;
 mod startup;
+mod statuses;
 mod tenants;
 mod tokens;
 mod triage;
