@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod connectors;
+pub mod coverage;
 pub mod extract;
 pub mod health;
 pub mod imports;
@@ -57,7 +58,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(imports::configure)
         .configure(recommendations::configure)
         .configure(score::configure)
-        .configure(priorities::configure);
+        .configure(priorities::configure)
+        .configure(coverage::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

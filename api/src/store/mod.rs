@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod catalogs;
 pub mod connectors;
+pub mod coverage;
 pub mod error;
 pub mod import_apply;
 pub mod import_runs;

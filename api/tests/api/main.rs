@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod catalogs;
 mod cli;
+mod coverage;
 mod errors;
 mod graph_stub;
 mod helpers;

@@ -68,7 +68,8 @@ fn fill(path: &str, ids: &Ids<'_>) -> String {
         .replace("{user_id}", ids.user)
         .replace("{token_id}", ids.token)
         .replace("{run_id}", ids.run)
-        .replace("{recommendation_id}", ids.recommendation);
+        .replace("{recommendation_id}", ids.recommendation)
+        .replace("{framework}", "iso27001");
     assert!(!filled.contains('{'), "no test value for a parameter of {path}");
     filled
 }

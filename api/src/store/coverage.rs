@@ -1,0 +1,118 @@
+//! A tenant's coverage of a framework, per control, by the one domain function (`domain::coverage`).
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use std::collections::HashMap;
+
+use super::StoreError;
+use crate::domain::coverage::{ControlCoverage, CoverageTotals, CoveredItem, control_coverage, totals};
+use crate::domain::ids::TenantId;
+use crate::domain::recommendation::Status;
+use crate::entities::{default_mapping, framework, framework_control, recommendation};
+
+/// An item counted for a control.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoverageItem {
+    pub id: uuid::Uuid,
+    pub external_id: Option<String>,
+    pub title: String,
+    pub status: Status,
+    pub status_confirmed: bool,
+    /// Deprecated, zero-point or not-applicable items are listed but not counted.
+    pub scored: bool,
+}
+
+/// One control's coverage with its items.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ControlCoverageView {
+    pub control_id: String,
+    pub display_id: String,
+    pub title: String,
+    #[serde(flatten)]
+    pub coverage: ControlCoverage,
+    pub items: Vec<CoverageItem>,
+}
+
+/// A framework's coverage for a tenant.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FrameworkCoverage {
+    pub framework: String,
+    pub name: String,
+    pub totals: CoverageTotals,
+    pub controls: Vec<ControlCoverageView>,
+}
+
+/// The coverage of the shipped framework `key` for `tenant`; `None` when no such framework exists.
+pub async fn framework_coverage(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    key: &str,
+) -> Result<Option<FrameworkCoverage>, StoreError> {
+    let Some(framework) = framework::Entity::find()
+        .filter(framework::Column::Owner.eq(""))
+        .filter(framework::Column::Key.eq(key))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let controls = framework_control::Entity::find()
+        .filter(framework_control::Column::FrameworkId.eq(framework.id))
+        .filter(framework_control::Column::Retired.eq(false))
+        .order_by_asc(framework_control::Column::Position)
+        .all(conn)
+        .await?;
+    let mappings = default_mapping::Entity::find()
+        .filter(default_mapping::Column::FrameworkControlId.is_in(controls.iter().map(|c| c.id)))
+        .all(conn)
+        .await?;
+    let mut keys_by_control: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
+    for mapping in &mappings {
+        keys_by_control.entry(mapping.framework_control_id).or_default().push(mapping.secure_score_control.clone());
+    }
+    let items = recommendation::Entity::find()
+        .filter(recommendation::Column::TenantId.eq(tenant.0))
+        .filter(recommendation::Column::RemovedAt.is_null())
+        .filter(recommendation::Column::ControlKey.is_in(mappings.iter().map(|m| m.secure_score_control.clone())))
+        .all(conn)
+        .await?;
+    let by_key: HashMap<&str, &recommendation::Model> =
+        items.iter().filter_map(|i| i.control_key.as_deref().map(|k| (k, i))).collect();
+    let views: Vec<ControlCoverageView> = controls
+        .into_iter()
+        .map(|control| {
+            let mapped: Vec<CoverageItem> = keys_by_control
+                .get(&control.id)
+                .into_iter()
+                .flatten()
+                .filter_map(|k| by_key.get(k.as_str()))
+                .map(|i| CoverageItem {
+                    id: i.id,
+                    external_id: i.control_key.clone(),
+                    title: i.title.clone(),
+                    status: i.status.parse().unwrap_or(Status::ToAddress),
+                    status_confirmed: i.status_confirmed,
+                    scored: !i.deprecated && i.max_score > 0.0 && i.achieved.is_some(),
+                })
+                .collect();
+            let counted: Vec<CoveredItem> = mapped
+                .iter()
+                .map(|i| CoveredItem { status: i.status, status_confirmed: i.status_confirmed, scored: i.scored })
+                .collect();
+            ControlCoverageView {
+                control_id: control.control_id,
+                display_id: control.display_id,
+                title: control.title,
+                coverage: control_coverage(&counted),
+                items: mapped,
+            }
+        })
+        .collect();
+    let summary: Vec<ControlCoverage> = views.iter().map(|v| v.coverage).collect();
+    Ok(Some(FrameworkCoverage {
+        framework: framework.key,
+        name: framework.name,
+        totals: totals(&summary),
+        controls: views,
+    }))
+}
