@@ -24,6 +24,7 @@ mod m20261123_000015_create_default_mappings;
 mod m20261123_000016_create_catalog_versions;
 mod m20261123_000017_create_ratings;
 mod m20261123_000018_add_status_change_evidence;
+mod m20261123_000019_create_mapping_overrides;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000016_create_catalog_versions::Migration),
             Box::new(m20261123_000017_create_ratings::Migration),
             Box::new(m20261123_000018_add_status_change_evidence::Migration),
+            Box::new(m20261123_000019_create_mapping_overrides::Migration),
         ]
     }
 }

@@ -10,6 +10,8 @@ pub mod framework;
 pub mod framework_control;
 pub mod import_run;
 pub mod job;
+pub mod mapping_override;
+pub mod mapping_review;
 pub mod rating;
 pub mod rating_change;
 pub mod recommendation;

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod extract;
 pub mod health;
 pub mod imports;
+pub mod mappings;
 pub mod metrics;
 pub mod openapi;
 pub mod priorities;
@@ -59,7 +60,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(recommendations::configure)
         .configure(score::configure)
         .configure(priorities::configure)
-        .configure(coverage::configure);
+        .configure(coverage::configure)
+        .configure(mappings::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

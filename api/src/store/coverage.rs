@@ -8,7 +8,7 @@ use super::StoreError;
 use crate::domain::coverage::{ControlCoverage, CoverageTotals, CoveredItem, control_coverage, totals};
 use crate::domain::ids::TenantId;
 use crate::domain::recommendation::Status;
-use crate::entities::{default_mapping, framework, framework_control, recommendation};
+use crate::entities::{framework, framework_control, recommendation};
 
 /// An item counted for a control.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -62,30 +62,26 @@ pub async fn framework_coverage(
         .order_by_asc(framework_control::Column::Position)
         .all(conn)
         .await?;
-    let mappings = default_mapping::Entity::find()
-        .filter(default_mapping::Column::FrameworkControlId.is_in(controls.iter().map(|c| c.id)))
-        .all(conn)
-        .await?;
-    let mut keys_by_control: HashMap<uuid::Uuid, Vec<String>> = HashMap::new();
-    for mapping in &mappings {
-        keys_by_control.entry(mapping.framework_control_id).or_default().push(mapping.secure_score_control.clone());
-    }
     let items = recommendation::Entity::find()
         .filter(recommendation::Column::TenantId.eq(tenant.0))
         .filter(recommendation::Column::RemovedAt.is_null())
-        .filter(recommendation::Column::ControlKey.is_in(mappings.iter().map(|m| m.secure_score_control.clone())))
         .all(conn)
         .await?;
-    let by_key: HashMap<&str, &recommendation::Model> =
-        items.iter().filter_map(|i| i.control_key.as_deref().map(|k| (k, i))).collect();
+    let keys: Vec<(uuid::Uuid, Option<String>)> = items.iter().map(|i| (i.id, i.control_key.clone())).collect();
+    let mappings = super::catalogs::effective_mappings(conn, &keys).await?;
+    let mut items_by_control: HashMap<&str, Vec<&recommendation::Model>> = HashMap::new();
+    for item in &items {
+        for mapped in mappings.get(&item.id).into_iter().flatten().filter(|m| m.framework == framework.key) {
+            items_by_control.entry(mapped.control_id.as_str()).or_default().push(item);
+        }
+    }
     let views: Vec<ControlCoverageView> = controls
         .into_iter()
         .map(|control| {
-            let mapped: Vec<CoverageItem> = keys_by_control
-                .get(&control.id)
+            let mapped: Vec<CoverageItem> = items_by_control
+                .get(control.control_id.as_str())
                 .into_iter()
                 .flatten()
-                .filter_map(|k| by_key.get(k.as_str()))
                 .map(|i| CoverageItem {
                     id: i.id,
                     external_id: i.control_key.clone(),

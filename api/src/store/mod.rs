@@ -10,6 +10,7 @@ pub mod import_apply;
 pub mod import_runs;
 mod import_write;
 pub mod jobs;
+pub mod mappings;
 pub mod memberships;
 pub mod page;
 pub mod ratings;

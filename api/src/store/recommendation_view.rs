@@ -71,8 +71,10 @@ pub struct Recommendation {
     pub regressed: bool,
     pub regressed_at: Option<DateTime<Utc>>,
     pub sources: Vec<SourceSeen>,
-    /// The framework controls the item maps to (shipped defaults for its control id).
+    /// The framework controls the item maps to (shipped defaults for its control id, changed by people).
     pub mappings: Vec<super::catalogs::MappedControl>,
+    /// A person reviewed the item and decided it maps to nothing (unmapped by decision, not by neglect).
+    pub mapping_reviewed: bool,
     /// The team's rating; unrated until both axes are set.
     pub rating: super::ratings::RatingView,
     /// What Microsoft's fields suggest; never counts until a person accepts it.
@@ -96,6 +98,7 @@ pub struct Recommendation {
 struct Links {
     sources: Vec<SourceSeen>,
     mappings: Vec<super::catalogs::MappedControl>,
+    mapping_reviewed: bool,
     rating: super::ratings::RatingView,
 }
 
@@ -166,6 +169,7 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         regressed_at: m.regressed_at,
         sources: links.sources,
         mappings: links.mappings,
+        mapping_reviewed: links.mapping_reviewed,
         rating: links.rating,
         suggested_rating,
         regulatory_alignment,
@@ -207,15 +211,23 @@ pub(super) async fn with_links(
 ) -> Result<Vec<Recommendation>, StoreError> {
     let triage = Triage::of(conn, tenant).await?;
     let mut sources = sources_of(conn, rows.iter().map(|r| r.id)).await?;
-    let keys: Vec<String> = rows.iter().filter_map(|r| r.control_key.clone()).collect();
-    let mappings = super::catalogs::mappings_for(conn, &keys).await?;
+    let keys: Vec<(uuid::Uuid, Option<String>)> = rows.iter().map(|r| (r.id, r.control_key.clone())).collect();
+    let mut mappings = super::catalogs::effective_mappings(conn, &keys).await?;
+    let reviewed: std::collections::HashSet<uuid::Uuid> = crate::entities::mapping_review::Entity::find()
+        .filter(crate::entities::mapping_review::Column::RecommendationId.is_in(rows.iter().map(|r| r.id)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| r.recommendation_id)
+        .collect();
     let mut ratings = super::ratings::ratings_for(conn, rows.iter().map(|r| r.id)).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
             let links = Links {
                 sources: sources.remove(&m.id).unwrap_or_default(),
-                mappings: m.control_key.as_ref().and_then(|k| mappings.get(k)).cloned().unwrap_or_default(),
+                mappings: mappings.remove(&m.id).unwrap_or_default(),
+                mapping_reviewed: reviewed.contains(&m.id),
                 rating: ratings.remove(&m.id).unwrap_or_default(),
             };
             view(m, links, &triage)

@@ -69,7 +69,8 @@ fn fill(path: &str, ids: &Ids<'_>) -> String {
         .replace("{token_id}", ids.token)
         .replace("{run_id}", ids.run)
         .replace("{recommendation_id}", ids.recommendation)
-        .replace("{framework}", "iso27001");
+        .replace("{framework}", "iso27001")
+        .replace("{control_id}", "5.17");
     assert!(!filled.contains('{'), "no test value for a parameter of {path}");
     filled
 }

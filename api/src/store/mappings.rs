@@ -1,0 +1,174 @@
+//! People changing an item's mappings: add a control, remove one (a removed shipped default stays removed across
+//! catalog updates), or mark the item "not mapped, reviewed".
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use super::audit::{self, Change};
+use super::{StoreError, begin_write};
+use crate::domain::audit::{Actor, Chain};
+use crate::domain::ids::TenantId;
+use crate::entities::{
+    default_mapping, framework, framework_control, mapping_override, mapping_review, recommendation,
+};
+
+/// Who changes what, on which item.
+pub struct MappingEdit<'a> {
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    pub tenant: TenantId,
+    pub item: uuid::Uuid,
+}
+
+async fn item(conn: &impl ConnectionTrait, edit: &MappingEdit<'_>) -> Result<recommendation::Model, StoreError> {
+    recommendation::Entity::find_by_id(edit.item)
+        .filter(recommendation::Column::TenantId.eq(edit.tenant.0))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("recommendation"))
+}
+
+/// The shipped control `framework`/`control_id`.
+async fn control(
+    conn: &impl ConnectionTrait,
+    framework_key: &str,
+    control_id: &str,
+) -> Result<framework_control::Model, StoreError> {
+    let framework = framework::Entity::find()
+        .filter(framework::Column::Owner.eq(""))
+        .filter(framework::Column::Key.eq(framework_key))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("framework"))?;
+    framework_control::Entity::find()
+        .filter(framework_control::Column::FrameworkId.eq(framework.id))
+        .filter(framework_control::Column::ControlId.eq(control_id))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("framework control"))
+}
+
+async fn is_default(
+    conn: &impl ConnectionTrait,
+    item: &recommendation::Model,
+    control: uuid::Uuid,
+) -> Result<bool, StoreError> {
+    let Some(key) = &item.control_key else { return Ok(false) };
+    Ok(default_mapping::Entity::find_by_id((key.clone(), control)).one(conn).await?.is_some())
+}
+
+/// Maps the item to a control; adding a shipped default a person had removed restores it.
+pub async fn add(
+    db: &DatabaseConnection,
+    edit: MappingEdit<'_>,
+    framework_key: &str,
+    control_id: &str,
+    reason: Option<String>,
+) -> Result<(), StoreError> {
+    let tx = begin_write(db).await?;
+    let item = item(&tx, &edit).await?;
+    let control = control(&tx, framework_key, control_id).await?;
+    mapping_override::Entity::delete_by_id((item.id, control.id)).exec(&tx).await?;
+    if !is_default(&tx, &item, control.id).await? {
+        mapping_override::ActiveModel {
+            recommendation_id: Set(item.id),
+            framework_control_id: Set(control.id),
+            tenant_id: Set(edit.tenant.0),
+            added: Set(true),
+            actor_name: Set(edit.actor.name.clone()),
+            at: Set(edit.now),
+            reason: Set(reason.clone()),
+        }
+        .insert(&tx)
+        .await?;
+    }
+    mapping_review::Entity::delete_by_id(item.id).exec(&tx).await?;
+    let after = serde_json::json!({ "framework": framework_key, "control_id": control_id, "reason": reason });
+    audit::append(
+        &tx,
+        edit.now,
+        Change::new(Chain::Tenant(edit.tenant), edit.actor, "mapping", item.id, "add").after(after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a control from the item; a shipped default stays removed through catalog updates.
+pub async fn remove(
+    db: &DatabaseConnection,
+    edit: MappingEdit<'_>,
+    framework_key: &str,
+    control_id: &str,
+    reason: Option<String>,
+) -> Result<(), StoreError> {
+    let tx = begin_write(db).await?;
+    let item = item(&tx, &edit).await?;
+    let control = control(&tx, framework_key, control_id).await?;
+    let existing = mapping_override::Entity::find_by_id((item.id, control.id)).one(&tx).await?;
+    let default = is_default(&tx, &item, control.id).await?;
+    match (existing, default) {
+        (Some(added), _) if added.added => {
+            mapping_override::Entity::delete_by_id((item.id, control.id)).exec(&tx).await?;
+        }
+        (None, true) => {
+            mapping_override::ActiveModel {
+                recommendation_id: Set(item.id),
+                framework_control_id: Set(control.id),
+                tenant_id: Set(edit.tenant.0),
+                added: Set(false),
+                actor_name: Set(edit.actor.name.clone()),
+                at: Set(edit.now),
+                reason: Set(reason.clone()),
+            }
+            .insert(&tx)
+            .await?;
+        }
+        _ => return Err(StoreError::NotFound("mapping")),
+    }
+    let before = serde_json::json!({ "framework": framework_key, "control_id": control_id });
+    let change = Change::new(Chain::Tenant(edit.tenant), edit.actor, "mapping", item.id, "remove").before(before);
+    audit::append(
+        &tx,
+        edit.now,
+        match reason {
+            Some(r) => change.comment(r),
+            None => change,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Marks the item "not mapped, reviewed" (or clears the mark).
+pub async fn set_reviewed(
+    db: &DatabaseConnection,
+    edit: MappingEdit<'_>,
+    reviewed: bool,
+    note: Option<String>,
+) -> Result<(), StoreError> {
+    let tx = begin_write(db).await?;
+    let item = item(&tx, &edit).await?;
+    mapping_review::Entity::delete_by_id(item.id).exec(&tx).await?;
+    if reviewed {
+        mapping_review::ActiveModel {
+            recommendation_id: Set(item.id),
+            tenant_id: Set(edit.tenant.0),
+            actor_name: Set(edit.actor.name.clone()),
+            at: Set(edit.now),
+            note: Set(note.clone()),
+        }
+        .insert(&tx)
+        .await?;
+    }
+    let after = serde_json::json!({ "not_mapped_reviewed": reviewed, "note": note });
+    audit::append(
+        &tx,
+        edit.now,
+        Change::new(Chain::Tenant(edit.tenant), edit.actor, "mapping", item.id, "review").after(after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
