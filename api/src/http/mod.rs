@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod priorities;
 pub mod problem;
+pub mod ratings;
 pub mod recommendations;
 pub mod score;
 pub mod tenants;
@@ -61,7 +62,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(score::configure)
         .configure(priorities::configure)
         .configure(coverage::configure)
-        .configure(mappings::configure);
+        .configure(mappings::configure)
+        .configure(ratings::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

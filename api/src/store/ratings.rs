@@ -50,10 +50,9 @@ pub async fn ratings_for(
     Ok(rows.into_iter().map(|r| (r.recommendation_id, view(r))).collect())
 }
 
-/// Sets an item's rating (either axis may be cleared), recording the change and its note.
-#[allow(clippy::too_many_arguments)] // each argument is a distinct part of one audited write
-pub async fn set_rating(
-    db: &DatabaseConnection,
+/// Writes one rating and its history row inside the caller's transaction; answers the old rating.
+async fn write_rating(
+    conn: &impl ConnectionTrait,
     actor: &Actor,
     now: DateTime<Utc>,
     tenant: TenantId,
@@ -61,14 +60,13 @@ pub async fn set_rating(
     new: Rating,
     note: Option<String>,
     version: Option<i64>,
-) -> Result<(), StoreError> {
-    let tx = begin_write(db).await?;
+) -> Result<RatingView, StoreError> {
     recommendation::Entity::find_by_id(id)
         .filter(recommendation::Column::TenantId.eq(tenant.0))
-        .one(&tx)
+        .one(conn)
         .await?
         .ok_or(StoreError::NotFound("recommendation"))?;
-    let current = rating::Entity::find_by_id(id).one(&tx).await?;
+    let current = rating::Entity::find_by_id(id).one(conn).await?;
     let old = current.clone().map(view).unwrap_or_default();
     check_version(version, old.version)?;
     let name = |l: Option<Level>| l.map(|l| l.as_str().to_owned());
@@ -82,9 +80,9 @@ pub async fn set_rating(
         version: Set(old.version + 1),
     };
     if current.is_some() {
-        row.update(&tx).await?
+        row.update(conn).await?
     } else {
-        row.insert(&tx).await?
+        row.insert(conn).await?
     };
     rating_change::ActiveModel {
         tenant_id: Set(tenant.0),
@@ -95,20 +93,65 @@ pub async fn set_rating(
         from_effort: Set(name(old.implementation_effort)),
         to_risk: Set(name(new.risk_reduction)),
         to_effort: Set(name(new.implementation_effort)),
-        note: Set(note.clone()),
+        note: Set(note),
         ..Default::default()
     }
-    .insert(&tx)
+    .insert(conn)
     .await?;
-    let before =
-        serde_json::json!({ "risk_reduction": old.risk_reduction, "implementation_effort": old.implementation_effort });
-    let after =
-        serde_json::json!({ "risk_reduction": new.risk_reduction, "implementation_effort": new.implementation_effort });
-    let mut change = Change::new(Chain::Tenant(tenant), actor, "rating", id, "set").before(before).after(after);
+    Ok(old)
+}
+
+fn axes(rating: Rating) -> serde_json::Value {
+    serde_json::json!({ "risk_reduction": rating.risk_reduction, "implementation_effort": rating.implementation_effort })
+}
+
+/// Sets an item's rating (either axis may be cleared), recording the change and its note.
+#[allow(clippy::too_many_arguments)] // each argument is a distinct part of one audited write
+pub async fn set_rating(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    id: uuid::Uuid,
+    new: Rating,
+    note: Option<String>,
+    version: Option<i64>,
+) -> Result<(), StoreError> {
+    let tx = begin_write(db).await?;
+    let old = write_rating(&tx, actor, now, tenant, id, new, note.clone(), version).await?;
+    let mut change =
+        Change::new(Chain::Tenant(tenant), actor, "rating", id, "set").before(axes(old.rating())).after(axes(new));
     if let Some(note) = note {
         change = change.comment(note);
     }
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Rates many items in one transaction, recorded as one audit row with the run's id and the SHA-256 of its
+/// change list. Either every rating is written or none.
+pub async fn set_many(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    ratings: &[(uuid::Uuid, Rating)],
+    note: Option<String>,
+) -> Result<uuid::Uuid, StoreError> {
+    let tx = begin_write(db).await?;
+    let mut changes = Vec::with_capacity(ratings.len());
+    for (id, new) in ratings {
+        let old = write_rating(&tx, actor, now, tenant, *id, *new, note.clone(), None).await?;
+        changes.push(serde_json::json!({ "id": id, "from": axes(old.rating()), "to": axes(*new) }));
+    }
+    let run_id = uuid::Uuid::now_v7();
+    let mut change = Change::new(Chain::Tenant(tenant), actor, "rating", run_id, "bulk_set")
+        .after(serde_json::json!({ "items": ratings.len() }));
+    if let Some(note) = note {
+        change = change.comment(note);
+    }
+    audit::append_bulk(&tx, now, change, run_id.to_string(), &changes).await?;
+    tx.commit().await?;
+    Ok(run_id)
 }

@@ -206,3 +206,54 @@ async fn a_rule_table_that_leaves_a_combination_unplaced_is_refused_and_a_valid_
         json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?sort=bucket&limit=1"), &token).await).await;
     assert_eq!(sorted["items"][0]["id"], id.as_str(), "rated items come before unrated ones");
 }
+
+#[tokio::test]
+async fn many_items_are_rated_in_one_transaction_with_one_audit_row() {
+    let (app, tenant, token) = imported().await;
+    let list = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?limit=3"), &token).await).await;
+    let ids: Vec<String> =
+        list["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    let path = format!("/api/v1/tenants/{tenant}/ratings");
+    let mut items: Vec<Value> =
+        ids.iter().map(|id| json!({"id": id, "risk_reduction": "medium", "implementation_effort": "low"})).collect();
+    items.push(
+        json!({"id": "01900000-0000-7000-8000-000000000000", "risk_reduction": "low", "implementation_effort": "low"}),
+    );
+    let refused = app.request(Method::PUT, &path, &token).json(&json!({"items": items})).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let untouched =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations/{}", ids[0]), &token).await).await;
+    assert_eq!(untouched["rating"]["version"], 0, "nothing of a refused bulk request is written");
+
+    items.pop();
+    let done = json_of(
+        app.request(Method::PUT, &path, &token)
+            .json(&json!({"items": items, "note": "Q1 triage"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(done["rated"], 3);
+    let trail =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/audit?entity=rating"), &app.admin_token).await).await;
+    assert_eq!(trail["total"], 1);
+    assert_eq!(trail["items"][0]["run_id"], done["run_id"]);
+    assert_eq!(trail["items"][0]["change_list_sha256"].as_str().unwrap().len(), 64);
+    let rated = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations/{}", ids[2]), &token).await).await;
+    assert_eq!(rated["rating"]["risk_reduction"], "medium");
+}
+
+#[tokio::test]
+async fn accepting_suggestions_writes_them_as_the_callers_rating() {
+    let (app, tenant, token) = imported().await;
+    let mfa = find(&app, &tenant, &token, "q=AdminMFAV2").await;
+    assert_eq!(mfa["bucket"], "unrated", "a suggestion never places a bucket by itself");
+    let id = mfa["id"].as_str().unwrap();
+    let accepted =
+        app.post(&format!("/api/v1/tenants/{tenant}/ratings/accept-suggestions"), &token, &json!({"ids": [id]})).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let rated = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations/{id}"), &token).await).await;
+    assert_eq!(rated["rating"]["risk_reduction"], mfa["suggested_rating"]["risk_reduction"]);
+    assert_eq!(rated["rating"]["rated_by"], "eng");
+}
