@@ -56,6 +56,14 @@ fn checked_count(count: usize) -> Result<(), ValidationError> {
     Ok(())
 }
 
+fn rater<'a>(
+    state: &AppState,
+    caller: &TenantCaller<Operate>,
+    actor: &'a crate::domain::audit::Actor,
+) -> ratings::Rater<'a> {
+    ratings::Rater { actor, now: state.clock.now(), tenant: caller.tenant.id }
+}
+
 /// Rate many recommendations
 ///
 /// All in one transaction: every rating is written or none (an unknown item answers 404 and changes nothing).
@@ -81,14 +89,13 @@ async fn rate_many(
     let body = body?.into_inner();
     checked_count(body.items.len())?;
     let note = checked_note(body.note)?;
+    let actor = caller.principal.actor();
     let entries: Vec<(uuid::Uuid, Rating)> = body
         .items
         .iter()
         .map(|i| (i.id, Rating { risk_reduction: i.risk_reduction, implementation_effort: i.implementation_effort }))
         .collect();
-    let run_id =
-        ratings::set_many(&state.db, &caller.principal.actor(), state.clock.now(), caller.tenant.id, &entries, note)
-            .await?;
+    let run_id = ratings::set_many(&state.db, rater(&state, &caller, &actor), &entries, note).await?;
     Ok(web::Json(BulkRated { run_id, rated: entries.len() }))
 }
 
@@ -134,8 +141,7 @@ async fn accept_suggestions(
         entries.push((*id, rating));
     }
     let note = Some("accepted the suggested rating".to_owned());
-    let run_id =
-        ratings::set_many(&state.db, &caller.principal.actor(), state.clock.now(), caller.tenant.id, &entries, note)
-            .await?;
+    let actor = caller.principal.actor();
+    let run_id = ratings::set_many(&state.db, rater(&state, &caller, &actor), &entries, note).await?;
     Ok(web::Json(BulkRated { run_id, rated: entries.len() }))
 }

@@ -210,17 +210,9 @@ async fn rate_recommendation(
         implementation_effort: body.implementation_effort,
     };
     let tenant = caller.tenant.id;
-    crate::store::ratings::set_rating(
-        &state.db,
-        &caller.principal.actor(),
-        state.clock.now(),
-        tenant,
-        id,
-        rating,
-        note,
-        version,
-    )
-    .await?;
+    let actor = caller.principal.actor();
+    let rater = crate::store::ratings::Rater { actor: &actor, now: state.clock.now(), tenant };
+    crate::store::ratings::set_rating(&state.db, rater, id, rating, note, version).await?;
     Ok(web::Json(recommendations::get(&state.db, tenant, id).await?))
 }
 

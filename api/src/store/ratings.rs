@@ -50,17 +50,24 @@ pub async fn ratings_for(
     Ok(rows.into_iter().map(|r| (r.recommendation_id, view(r))).collect())
 }
 
+/// Who rates, when, in which tenant.
+#[derive(Debug, Clone, Copy)]
+pub struct Rater<'a> {
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    pub tenant: TenantId,
+}
+
 /// Writes one rating and its history row inside the caller's transaction; answers the old rating.
 async fn write_rating(
     conn: &impl ConnectionTrait,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    tenant: TenantId,
+    rater: Rater<'_>,
     id: uuid::Uuid,
     new: Rating,
     note: Option<String>,
     version: Option<i64>,
 ) -> Result<RatingView, StoreError> {
+    let Rater { actor, now, tenant } = rater;
     recommendation::Entity::find_by_id(id)
         .filter(recommendation::Column::TenantId.eq(tenant.0))
         .one(conn)
@@ -106,19 +113,17 @@ fn axes(rating: Rating) -> serde_json::Value {
 }
 
 /// Sets an item's rating (either axis may be cleared), recording the change and its note.
-#[allow(clippy::too_many_arguments)] // each argument is a distinct part of one audited write
 pub async fn set_rating(
     db: &DatabaseConnection,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    tenant: TenantId,
+    rater: Rater<'_>,
     id: uuid::Uuid,
     new: Rating,
     note: Option<String>,
     version: Option<i64>,
 ) -> Result<(), StoreError> {
+    let Rater { actor, now, tenant } = rater;
     let tx = begin_write(db).await?;
-    let old = write_rating(&tx, actor, now, tenant, id, new, note.clone(), version).await?;
+    let old = write_rating(&tx, rater, id, new, note.clone(), version).await?;
     let mut change =
         Change::new(Chain::Tenant(tenant), actor, "rating", id, "set").before(axes(old.rating())).after(axes(new));
     if let Some(note) = note {
@@ -133,16 +138,15 @@ pub async fn set_rating(
 /// change list. Either every rating is written or none.
 pub async fn set_many(
     db: &DatabaseConnection,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    tenant: TenantId,
+    rater: Rater<'_>,
     ratings: &[(uuid::Uuid, Rating)],
     note: Option<String>,
 ) -> Result<uuid::Uuid, StoreError> {
+    let Rater { actor, now, tenant } = rater;
     let tx = begin_write(db).await?;
     let mut changes = Vec::with_capacity(ratings.len());
     for (id, new) in ratings {
-        let old = write_rating(&tx, actor, now, tenant, *id, *new, note.clone(), None).await?;
+        let old = write_rating(&tx, rater, *id, *new, note.clone(), None).await?;
         changes.push(serde_json::json!({ "id": id, "from": axes(old.rating()), "to": axes(*new) }));
     }
     let run_id = uuid::Uuid::now_v7();
