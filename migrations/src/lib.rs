@@ -25,6 +25,7 @@ mod m20261123_000016_create_catalog_versions;
 mod m20261123_000017_create_ratings;
 mod m20261123_000018_add_status_change_evidence;
 mod m20261123_000019_create_mapping_overrides;
+mod m20261123_000020_create_item_ownership_and_notes;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000017_create_ratings::Migration),
             Box::new(m20261123_000018_add_status_change_evidence::Migration),
             Box::new(m20261123_000019_create_mapping_overrides::Migration),
+            Box::new(m20261123_000020_create_item_ownership_and_notes::Migration),
         ]
     }
 }

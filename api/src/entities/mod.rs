@@ -9,6 +9,8 @@ pub mod default_mapping;
 pub mod framework;
 pub mod framework_control;
 pub mod import_run;
+pub mod item_note;
+pub mod item_ownership;
 pub mod job;
 pub mod mapping_override;
 pub mod mapping_review;

@@ -11,6 +11,7 @@ pub mod imports;
 pub mod mappings;
 pub mod metrics;
 pub mod openapi;
+pub mod ownership;
 pub mod priorities;
 pub mod problem;
 pub mod ratings;
@@ -63,7 +64,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(priorities::configure)
         .configure(coverage::configure)
         .configure(mappings::configure)
-        .configure(ratings::configure);
+        .configure(ratings::configure)
+        .configure(ownership::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

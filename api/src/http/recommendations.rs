@@ -39,6 +39,10 @@ pub struct RecommendationQuery {
     pub unmatched: Option<bool>,
     /// `P1`, `P2`, `P3`, `P4` or `unrated`.
     pub bucket: Option<crate::domain::bucket::Bucket>,
+    /// Items owned by this user (id) or team (name).
+    pub owner: Option<String>,
+    /// Items with this tag.
+    pub tag: Option<String>,
     /// Also list items Microsoft no longer lists.
     #[serde(default)]
     pub include_removed: bool,
@@ -80,6 +84,8 @@ async fn list_recommendations(
         regressed: q.regressed,
         unmatched: q.unmatched,
         bucket: q.bucket,
+        owner: q.owner,
+        tag: q.tag,
         include_removed: q.include_removed,
         sort: q.sort.unwrap_or_default(),
     };

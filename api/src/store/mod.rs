@@ -12,6 +12,7 @@ mod import_write;
 pub mod jobs;
 pub mod mappings;
 pub mod memberships;
+pub mod ownership;
 pub mod page;
 pub mod ratings;
 mod recommendation_view;

@@ -77,6 +77,8 @@ pub struct Recommendation {
     pub mapping_reviewed: bool,
     /// The team's rating; unrated until both axes are set.
     pub rating: super::ratings::RatingView,
+    /// Who owns the item, and its tags.
+    pub ownership: super::ownership::Ownership,
     /// What Microsoft's fields suggest; never counts until a person accepts it.
     pub suggested_rating: crate::domain::suggestion::SuggestedRating,
     /// Maps to at least one control of a framework in the tenant's audit scope.
@@ -100,6 +102,7 @@ struct Links {
     mappings: Vec<super::catalogs::MappedControl>,
     mapping_reviewed: bool,
     rating: super::ratings::RatingView,
+    ownership: super::ownership::Ownership,
 }
 
 /// The tenant's rule table and audit scope, read once per request.
@@ -171,6 +174,7 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         mappings: links.mappings,
         mapping_reviewed: links.mapping_reviewed,
         rating: links.rating,
+        ownership: links.ownership,
         suggested_rating,
         regulatory_alignment,
         quick_win: placement.bucket == Bucket::P1,
@@ -221,6 +225,7 @@ pub(super) async fn with_links(
         .map(|r| r.recommendation_id)
         .collect();
     let mut ratings = super::ratings::ratings_for(conn, rows.iter().map(|r| r.id)).await?;
+    let mut ownership = super::ownership::ownership_for(conn, rows.iter().map(|r| r.id)).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
@@ -229,6 +234,7 @@ pub(super) async fn with_links(
                 mappings: mappings.remove(&m.id).unwrap_or_default(),
                 mapping_reviewed: reviewed.contains(&m.id),
                 rating: ratings.remove(&m.id).unwrap_or_default(),
+                ownership: ownership.remove(&m.id).unwrap_or_default(),
             };
             view(m, links, &triage)
         })

@@ -48,6 +48,10 @@ pub struct RecommendationFilter {
     pub include_removed: bool,
     /// Only items in this priority bucket.
     pub bucket: Option<crate::domain::bucket::Bucket>,
+    /// Only items owned by this user (id) or team (name).
+    pub owner: Option<String>,
+    /// Only items with this tag.
+    pub tag: Option<String>,
     pub sort: RecommendationSort,
 }
 
@@ -89,6 +93,25 @@ pub async fn list(
     }
     if !filter.include_removed {
         query = query.filter(C::RemovedAt.is_null());
+    }
+    if filter.owner.is_some() || filter.tag.is_some() {
+        use crate::entities::item_ownership as O;
+        let mut owned = sea_orm::sea_query::Query::select()
+            .column(O::Column::RecommendationId)
+            .from(O::Entity)
+            .and_where(O::Column::TenantId.eq(tenant.0))
+            .to_owned();
+        if let Some(owner) = &filter.owner {
+            owned.and_where(match uuid::Uuid::parse_str(owner) {
+                Ok(user) => O::Column::OwnerUserId.eq(user),
+                Err(_) => O::Column::OwnerTeam.eq(owner.clone()),
+            });
+        }
+        if let Some(tag) = &filter.tag {
+            // Tags are stored as a JSON array of checked strings without quotes, so the quoted form is exact.
+            owned.and_where(O::Column::Tags.like(format!("%\"{}\"%", tag.trim().to_lowercase())));
+        }
+        query = query.filter(C::Id.in_subquery(owned));
     }
     let offset = page.after_offset()?;
     if filter.bucket.is_some() || filter.sort == RecommendationSort::Bucket {

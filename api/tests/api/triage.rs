@@ -257,3 +257,43 @@ async fn accepting_suggestions_writes_them_as_the_callers_rating() {
     assert_eq!(rated["rating"]["risk_reduction"], mfa["suggested_rating"]["risk_reduction"]);
     assert_eq!(rated["rating"]["rated_by"], "eng");
 }
+
+#[tokio::test]
+async fn owners_tags_and_append_only_notes_with_list_filters() {
+    let (app, tenant, token) = imported().await;
+    let member = app.member_of(&tenant, "olivia", "it_manager").await;
+    let outsider = app.create_user("stranger", "engineer").await;
+    let id = find(&app, &tenant, &token, "q=AdminMFAV2").await["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/tenants/{tenant}/recommendations/{id}/ownership");
+    let body = json!({"owner_user_id": member.id, "tags": [" Q1 ", "mfa", "q1"], "version": 0});
+    let owned = json_of(app.request(Method::PUT, &path, &token).json(&body).send().await.unwrap()).await;
+    assert_eq!(owned["ownership"]["tags"], json!(["q1", "mfa"]));
+    assert_eq!(owned["ownership"]["owner_user_id"], member.id.as_str());
+    let not_member =
+        app.request(Method::PUT, &path, &token).json(&json!({"owner_user_id": outsider.id})).send().await.unwrap();
+    assert_eq!(not_member.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let stale = app
+        .request(Method::PUT, &path, &token)
+        .json(&json!({"owner_team": "Identity", "version": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+
+    let by_owner =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?owner={}", member.id), &token).await).await;
+    assert_eq!(by_owner["total"], 1);
+    let by_tag = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?tag=MFA"), &token).await).await;
+    assert_eq!(by_tag["total"], 1);
+    let no_tag = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?tag=q"), &token).await).await;
+    assert_eq!(no_tag["total"], 0, "tags match whole");
+
+    let notes = format!("/api/v1/tenants/{tenant}/recommendations/{id}/notes");
+    let added = app.post(&notes, &token, &json!({"text": "Exclude break-glass accounts first"})).await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    app.post(&notes, &member.token, &json!({"text": "Done in pilot"})).await;
+    let list = json_of(app.get(&notes, &token).await).await;
+    let authors: Vec<&str> = list.as_array().unwrap().iter().map(|n| n["author"].as_str().unwrap()).collect();
+    assert_eq!(authors, ["eng", "olivia"]);
+    assert_eq!(list[0]["at"], "2026-11-23T09:00:00Z");
+}
