@@ -246,6 +246,18 @@ pub async fn effective_mappings(
     conn: &impl ConnectionTrait,
     items: &[(uuid::Uuid, Option<String>)],
 ) -> Result<HashMap<uuid::Uuid, Vec<MappedControl>>, StoreError> {
+    let mut all = HashMap::with_capacity(items.len());
+    // Each look-up binds one value per item; SQLite allows 32 766 per statement.
+    for chunk in items.chunks(10_000) {
+        all.extend(effective_mappings_of(conn, chunk).await?);
+    }
+    Ok(all)
+}
+
+async fn effective_mappings_of(
+    conn: &impl ConnectionTrait,
+    items: &[(uuid::Uuid, Option<String>)],
+) -> Result<HashMap<uuid::Uuid, Vec<MappedControl>>, StoreError> {
     if items.is_empty() {
         return Ok(HashMap::new());
     }

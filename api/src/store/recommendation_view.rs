@@ -214,6 +214,23 @@ pub(super) async fn with_links(
     rows: Vec<recommendation::Model>,
 ) -> Result<Vec<Recommendation>, StoreError> {
     let triage = Triage::of(conn, tenant).await?;
+    let mut views = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<recommendation::Model> = rows.by_ref().take(LINK_CHUNK).collect();
+        views.extend(chunk_with_links(conn, &triage, chunk).await?);
+    }
+    Ok(views)
+}
+
+/// Items per round of link look-ups: each look-up binds one value per item, and SQLite allows 32 766.
+const LINK_CHUNK: usize = 10_000;
+
+async fn chunk_with_links(
+    conn: &impl ConnectionTrait,
+    triage: &Triage,
+    rows: Vec<recommendation::Model>,
+) -> Result<Vec<Recommendation>, StoreError> {
     let mut sources = sources_of(conn, rows.iter().map(|r| r.id)).await?;
     let keys: Vec<(uuid::Uuid, Option<String>)> = rows.iter().map(|r| (r.id, r.control_key.clone())).collect();
     let mut mappings = super::catalogs::effective_mappings(conn, &keys).await?;
@@ -236,7 +253,7 @@ pub(super) async fn with_links(
                 rating: ratings.remove(&m.id).unwrap_or_default(),
                 ownership: ownership.remove(&m.id).unwrap_or_default(),
             };
-            view(m, links, &triage)
+            view(m, links, triage)
         })
         .collect())
 }
