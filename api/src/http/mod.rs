@@ -17,6 +17,7 @@ pub mod problem;
 pub mod ratings;
 pub mod recommendations;
 pub mod score;
+pub mod seed_ui;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
@@ -69,7 +70,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {
-    cfg.configure(health::configure).configure(metrics::configure);
+    cfg.configure(health::configure).configure(metrics::configure).configure(seed_ui::configure);
 }
 
 /// The OpenAPI document, built from the same route registrations the server uses.

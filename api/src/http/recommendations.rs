@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Operate, ReadTenant, TenantCaller, expected_version};
-use super::problem::Problem;
+use super::problem::{ApiError, Problem};
 use super::{Body, PathOf, Query, Reply};
 use crate::domain::recommendation::{Product, Status};
 use crate::domain::user::check_name;
@@ -73,7 +73,12 @@ async fn list_recommendations(
     caller: TenantCaller<ReadTenant>,
     query: Query<RecommendationQuery>,
 ) -> Reply<web::Json<Page<Recommendation>>> {
-    let q = query?.into_inner();
+    let (filter, page) = filter_of(query?.into_inner())?;
+    Ok(web::Json(recommendations::list(&state.db, caller.tenant.id, &filter, &page).await?))
+}
+
+/// The store's filter and page from the list's query parameters.
+pub fn filter_of(q: RecommendationQuery) -> Result<(RecommendationFilter, crate::store::page::PageRequest), ApiError> {
     let page = PageParams { limit: q.limit, cursor: q.cursor }.parse()?;
     let filter = RecommendationFilter {
         product: q.product,
@@ -89,7 +94,7 @@ async fn list_recommendations(
         include_removed: q.include_removed,
         sort: q.sort.unwrap_or_default(),
     };
-    Ok(web::Json(recommendations::list(&state.db, caller.tenant.id, &filter, &page).await?))
+    Ok((filter, page))
 }
 
 /// Read a recommendation

@@ -73,7 +73,11 @@ fn summary_of(snapshot: &Snapshot) -> ScoreSummary {
 )]
 #[get("/tenants/{tenant_id}/score")]
 async fn get_score(state: web::Data<AppState>, caller: TenantCaller<ReadTenant>) -> Reply<web::Json<TenantScore>> {
-    let tenant = caller.tenant.id;
+    Ok(web::Json(tenant_score(&state, caller.tenant.id).await?))
+}
+
+/// The tenant's score now (shared with the seed UI's alias).
+pub async fn tenant_score(state: &AppState, tenant: crate::domain::ids::TenantId) -> Reply<TenantScore> {
     let m365 = scores::latest(&state.db, tenant, Product::M365).await?.into_iter().next();
     let defender = scores::latest(&state.db, tenant, Product::DefenderCloud).await?;
     let weights: Vec<SubscriptionScore> = defender
@@ -87,7 +91,7 @@ async fn get_score(state: web::Data<AppState>, caller: TenantCaller<ReadTenant>)
             weight: s.averages.get("weight").and_then(|w| w.as_f64()).unwrap_or(0.0),
         })
         .collect();
-    Ok(web::Json(TenantScore {
+    Ok(TenantScore {
         m365: m365.as_ref().map(summary_of),
         m365_day: m365.map(|s| s.day),
         defender: DefenderScore {
@@ -103,7 +107,7 @@ async fn get_score(state: web::Data<AppState>, caller: TenantCaller<ReadTenant>)
                 })
                 .collect(),
         },
-    }))
+    })
 }
 
 /// How far back.

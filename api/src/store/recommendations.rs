@@ -302,3 +302,18 @@ pub async fn bucket_summary(conn: &impl ConnectionTrait, tenant: TenantId) -> Re
         })
         .collect())
 }
+
+/// The id of the tenant's Microsoft 365 item with the Secure Score control id `control`.
+pub async fn id_of_control(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    control: &str,
+) -> Result<Option<uuid::Uuid>, StoreError> {
+    Ok(recommendation::Entity::find()
+        .filter(recommendation::Column::TenantId.eq(tenant.0))
+        .filter(recommendation::Column::Product.eq(Product::M365.as_str()))
+        .filter(recommendation::Column::ControlKey.eq(control))
+        .one(conn)
+        .await?
+        .map(|r| r.id))
+}

@@ -16,6 +16,7 @@ mod migrations;
 mod openapi;
 mod operations;
 mod roles;
+mod seed_ui;
 mod startup;
 mod statuses;
 mod tenants;

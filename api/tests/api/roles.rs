@@ -70,7 +70,8 @@ fn fill(path: &str, ids: &Ids<'_>) -> String {
         .replace("{run_id}", ids.run)
         .replace("{recommendation_id}", ids.recommendation)
         .replace("{framework}", "iso27001")
-        .replace("{control_id}", "5.17");
+        .replace("{control_id}", "5.17")
+        .replace("{actionId}", "AdminMFAV2");
     assert!(!filled.contains('{'), "no test value for a parameter of {path}");
     filled
 }
