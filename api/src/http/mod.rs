@@ -6,6 +6,7 @@ pub mod auth;
 pub mod connectors;
 pub mod coverage;
 pub mod extract;
+pub mod frameworks;
 pub mod health;
 pub mod imports;
 pub mod mappings;
@@ -66,7 +67,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(coverage::configure)
         .configure(mappings::configure)
         .configure(ratings::configure)
-        .configure(ownership::configure);
+        .configure(ownership::configure)
+        .configure(frameworks::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

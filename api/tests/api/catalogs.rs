@@ -162,3 +162,21 @@ async fn an_unmapped_item_can_be_marked_reviewed_and_a_mapping_clears_the_mark()
         (Some(false), Some(true))
     );
 }
+
+#[tokio::test]
+async fn the_shipped_frameworks_and_their_controls_are_listed_for_every_signed_in_user() {
+    let app = spawn_app().await;
+    let frameworks = json_of(app.get("/api/v1/frameworks", &app.admin_token).await).await;
+    let summary: Vec<(String, u64)> = frameworks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["key"].as_str().unwrap().to_owned(), f["controls"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(summary, [("gdpr".to_owned(), 4), ("iso27001".to_owned(), 93), ("nis2".to_owned(), 11)]);
+    let nis2 = json_of(app.get("/api/v1/frameworks/nis2/controls", &app.admin_token).await).await;
+    assert_eq!(nis2[0]["display_id"], "Art. 21(1)");
+    assert_eq!(nis2[10]["display_id"], "Art. 21(2)(j)");
+    assert_eq!(app.get("/api/v1/frameworks/sox/controls", &app.admin_token).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/v1/frameworks", "").await.status(), StatusCode::UNAUTHORIZED);
+}
