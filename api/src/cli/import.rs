@@ -11,7 +11,6 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::audit::Actor;
 use crate::domain::change::ItemChange;
-use crate::domain::ids::TenantId;
 use crate::import::run::Upload;
 use crate::store::connectors::ConnectorKind;
 use crate::store::import_runs::{ImportRun, RunOutcome};
@@ -44,11 +43,9 @@ pub async fn run(config: Config, clock: Arc<SystemClock>, args: ImportArgs) -> a
     let key = Arc::new(crate::app::data_key(&config)?);
     let shared_clock: crate::clock::SharedClock = clock.clone();
     let importer = crate::app::importer(&db, &shared_clock, key, &config)?;
-    let tenant = match uuid::Uuid::parse_str(&args.tenant) {
-        Ok(id) => tenants::get(&db, TenantId(id)).await?,
-        Err(_) => tenants::find_by_name(&db, &args.tenant).await?,
-    }
-    .ok_or_else(|| anyhow::anyhow!("no tenant `{}` (give its id or exact name)", args.tenant))?;
+    let tenant = tenants::find_by_reference(&db, &args.tenant)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no tenant `{}` (give its id or exact name)", args.tenant))?;
     let actor = Actor::system("cli");
     let spinner = ProgressBar::new_spinner();
     spinner.set_style(

@@ -13,7 +13,6 @@ use crate::auth::service_token::{IssueToken, issue};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::audit::Actor;
-use crate::domain::ids::TenantId;
 use crate::domain::role::Role;
 use crate::domain::service_token::parse_lifetime_days;
 use crate::domain::user::{Username, check_new_password};
@@ -231,11 +230,9 @@ async fn issue_token(
     app::data_key(&config)?;
     let mut tenant_ids = Vec::new();
     for reference in &tenant_refs {
-        let found = match uuid::Uuid::parse_str(reference) {
-            Ok(id) => tenants::get(&db, TenantId(id)).await?,
-            Err(_) => tenants::find_by_name(&db, reference).await?,
-        };
-        let tenant = found.ok_or_else(|| anyhow::anyhow!("no tenant `{reference}` (give its id or exact name)"))?;
+        let tenant = tenants::find_by_reference(&db, reference)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no tenant `{reference}` (give its id or exact name)"))?;
         tenant_ids.push(tenant.id);
     }
     let expires_in_days = expires_in.as_deref().map(parse_lifetime_days).transpose()?;

@@ -163,7 +163,8 @@ async fn put_audit_scope(
     let body = body?.into_inner();
     let version = expected_version(&req, body.version)?;
     let scope = AuditScope { frameworks: body.frameworks };
-    let known: Vec<String> = ["iso27001", "nis2", "gdpr"].iter().map(|k| (*k).to_owned()).collect();
+    // The frameworks the database holds, not a second list in the code.
+    let known: Vec<String> = crate::store::catalogs::frameworks(&state.db).await?.into_iter().map(|f| f.key).collect();
     let version = triage_settings::set_scope(
         &state.db,
         &caller.principal.actor(),

@@ -92,6 +92,14 @@ pub async fn find_by_name(conn: &impl ConnectionTrait, name: &str) -> Result<Opt
     Ok(tenant::Entity::find().filter(tenant::Column::Name.eq(name)).one(conn).await?.map(Tenant::from))
 }
 
+/// The tenant a person names at the command line: by id, or else by exact name.
+pub async fn find_by_reference(conn: &impl ConnectionTrait, reference: &str) -> Result<Option<Tenant>, StoreError> {
+    match uuid::Uuid::parse_str(reference) {
+        Ok(id) => get(conn, TenantId(id)).await,
+        Err(_) => find_by_name(conn, reference).await,
+    }
+}
+
 /// The tenant with `id`, if it exists.
 pub async fn get(conn: &impl ConnectionTrait, id: TenantId) -> Result<Option<Tenant>, StoreError> {
     Ok(tenant::Entity::find_by_id(id.0).one(conn).await?.map(Tenant::from))
