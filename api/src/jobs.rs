@@ -1,27 +1,36 @@
 //! The in-process job runner: takes due jobs from the `jobs` table one at a time and runs them. It wakes when a
-//! job is queued and checks the injected clock once a second for jobs due later. Later issues add scheduled
-//! syncs, reminders and write-back retries as new job kinds.
+//! job is queued and checks the injected clock once a second for jobs due later (write-back retries). Later issues
+//! add scheduled syncs and reminders as new job kinds.
 
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
+use crate::export::graph_write_back::GraphWriter;
 use crate::import::run::Importer;
 use crate::store::connectors::ConnectorKind;
 use crate::store::import_runs::{self, RunError};
 use crate::store::jobs::{self, ClaimedJob, JobKind};
+use crate::store::write_backs;
 
 /// Runs persisted jobs in the background.
 pub struct JobRunner {
     importer: Importer,
+    writer: GraphWriter,
     wake: Notify,
     finished: watch::Sender<u64>,
 }
 
 impl JobRunner {
-    /// A runner that does its work through `importer`.
+    /// A runner that imports through `importer` and writes back with the same database, clock, key and retries.
     pub fn new(importer: Importer) -> Arc<Self> {
-        Arc::new(Self { importer, wake: Notify::new(), finished: watch::Sender::new(0) })
+        let writer = GraphWriter {
+            db: importer.db.clone(),
+            clock: importer.clock.clone(),
+            data_key: importer.data_key.clone(),
+            retry: importer.retry.clone(),
+        };
+        Arc::new(Self { importer, writer, wake: Notify::new(), finished: watch::Sender::new(0) })
     }
 
     /// Tells the runner a job was queued.
@@ -53,8 +62,8 @@ impl JobRunner {
         let now = self.importer.clock.now();
         match jobs::recover(&self.importer.db, now).await {
             Ok(abandoned) => {
-                for payload in abandoned {
-                    self.fail_run(&payload, "interrupted by restarts too often; start the import again").await;
+                for (kind, payload) in abandoned {
+                    self.abandon(kind, &payload).await;
                 }
             }
             Err(e) => tracing::error!(error = %e, "could not recover interrupted jobs"),
@@ -86,17 +95,40 @@ impl JobRunner {
                 let (run_id, kind) = connector_payload(&job.payload).ok_or("malformed connector import payload")?;
                 self.importer.run_connector(tenant, run_id, kind, &|_| {}).await.map(|_| ()).map_err(|e| e.to_string())
             }
+            (Some(JobKind::GraphWriteBack), Some(_)) => {
+                let id = write_back_payload(&job.payload).ok_or("malformed write-back payload")?;
+                self.writer.send(id).await
+            }
             _ => Err(format!("job {} has an unknown kind or no tenant", job.id)),
         }
     }
 
-    async fn fail_run(&self, payload: &serde_json::Value, why: &str) {
-        let Some((run_id, _)) = connector_payload(payload) else { return };
+    /// Ends the work of a job that restarts interrupted too often, so it shows as failed where people look.
+    async fn abandon(&self, kind: Option<JobKind>, payload: &serde_json::Value) {
         let now = self.importer.clock.now();
-        if let Err(e) = import_runs::fail(&self.importer.db, run_id, now, &[RunError::message(why)]).await {
-            tracing::error!(%run_id, error = %e, "could not fail an abandoned run");
+        let db = &self.importer.db;
+        let outcome = match kind {
+            Some(JobKind::ConnectorImport) => match connector_payload(payload) {
+                Some((run_id, _)) => {
+                    let why = RunError::message("interrupted by restarts too often; start the import again");
+                    import_runs::fail(db, run_id, now, &[why]).await
+                }
+                None => Ok(()),
+            },
+            Some(JobKind::GraphWriteBack) => match write_back_payload(payload) {
+                Some(id) => write_backs::abandon(db, now, id, "interrupted by restarts too often; retry it").await,
+                None => Ok(()),
+            },
+            None => Ok(()),
+        };
+        if let Err(e) = outcome {
+            tracing::error!(error = %e, "could not record abandoned work");
         }
     }
+}
+
+fn write_back_payload(payload: &serde_json::Value) -> Option<uuid::Uuid> {
+    payload.get("write_back_id")?.as_str()?.parse().ok()
 }
 
 fn connector_payload(payload: &serde_json::Value) -> Option<(uuid::Uuid, ConnectorKind)> {

@@ -14,5 +14,6 @@ pub mod score;
 pub mod service_token;
 pub mod suggestion;
 pub mod user;
+pub mod write_back;
 
 pub use error::{FieldError, ValidationError, Violations};

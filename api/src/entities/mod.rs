@@ -8,6 +8,7 @@ pub mod connector;
 pub mod default_mapping;
 pub mod framework;
 pub mod framework_control;
+pub mod graph_write_back;
 pub mod import_run;
 pub mod item_note;
 pub mod item_ownership;

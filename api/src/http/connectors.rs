@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::extract::{Administer, TenantCaller, expected_version};
 use super::problem::{ApiError, Problem};
 use super::{Body, Reply};
+use crate::domain::write_back::WriteBackSettings;
 use crate::domain::{ValidationError, Violations};
 use crate::state::AppState;
 use crate::store::connectors::{self, Connector, ConnectorKind, ConnectorSettings, ConnectorWrite};
@@ -33,6 +34,9 @@ pub struct PutConnector {
     /// Azure subscriptions to read (Defender for Cloud).
     #[serde(default)]
     pub subscription_ids: Vec<String>,
+    /// Graph connector only: write team statuses back to Secure Score (needs `SecurityEvents.ReadWrite.All`).
+    /// Omitted or null = off.
+    pub write_back: Option<WriteBackSettings>,
     /// The version the change is based on (or send `If-Match`); checked when given.
     pub version: Option<i64>,
 }
@@ -66,6 +70,9 @@ fn checked(kind: ConnectorKind, body: PutConnector) -> Result<(ConnectorSettings
     if kind == ConnectorKind::Defender && body.subscription_ids.is_empty() {
         violations.add("subscription_ids", "needs at least one Azure subscription id");
     }
+    if kind != ConnectorKind::Graph && body.write_back.is_some_and(|w| w.enabled) {
+        violations.add("write_back.enabled", "only the Graph connector writes back to Microsoft Secure Score");
+    }
     for (i, id) in body.subscription_ids.iter().enumerate() {
         if uuid::Uuid::parse_str(id).is_err() {
             violations.add(format!("subscription_ids[{i}]"), "must be a subscription GUID");
@@ -79,6 +86,7 @@ fn checked(kind: ConnectorKind, body: PutConnector) -> Result<(ConnectorSettings
         graph_base_url: body.graph_base_url,
         arm_base_url: body.arm_base_url,
         subscription_ids: body.subscription_ids,
+        write_back: body.write_back.unwrap_or_default(),
     };
     Ok((settings, body.client_secret))
 }
@@ -116,8 +124,8 @@ async fn get_connector(
 
 /// Configure the Microsoft Graph connector
 ///
-/// OAuth2 client credentials for an app registration with `SecurityEvents.Read.All`. The secret is sealed at
-/// rest and never returned.
+/// OAuth2 client credentials for an app registration with `SecurityEvents.Read.All` (and
+/// `SecurityEvents.ReadWrite.All` when `write_back.enabled`). The secret is sealed at rest and never returned.
 #[utoipa::path(
     tag = "connectors",
     params(("tenant_id" = uuid::Uuid, Path)),
@@ -143,6 +151,8 @@ async fn put_graph_connector(
 }
 
 /// Read the Microsoft Graph connector
+///
+/// With the write-back queue: how many writes wait, how many items' newest write failed, and the newest failure.
 #[utoipa::path(
     tag = "connectors",
     params(("tenant_id" = uuid::Uuid, Path)),

@@ -23,6 +23,7 @@ pub mod tenants;
 pub mod tokens;
 pub mod users;
 pub mod web;
+pub mod write_backs;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -68,7 +69,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(mappings::configure)
         .configure(ratings::configure)
         .configure(ownership::configure)
-        .configure(frameworks::configure);
+        .configure(frameworks::configure)
+        .configure(write_backs::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

@@ -290,5 +290,7 @@ async fn set_recommendation_status(
     let tenant = caller.tenant.id;
     crate::store::statuses::set_status(&state.db, &caller.principal.actor(), state.clock.now(), tenant, id, request)
         .await?;
+    // A write-back may have been queued.
+    state.jobs.wake();
     Ok(web::Json(recommendations::get(&state.db, tenant, id).await?))
 }

@@ -182,6 +182,7 @@ async fn seed_action_status(
         recommendations::id_of_control(&state.db, tenant.id, &action).await?.ok_or(ApiError::NotFound("action"))?;
     let request = StatusRequest { status, note: body.note, evidence_url: None, version: None };
     set_status(&state.db, &caller.principal.actor(), state.clock.now(), tenant.id, id, request).await?;
+    state.jobs.wake();
     Ok(web::Json(recommendations::get(&state.db, tenant.id, id).await?))
 }
 

@@ -1,4 +1,4 @@
-//! Talking to Microsoft: client-credential tokens, GETs with bounded retries (429 and 503 honour
+//! Talking to Microsoft: client-credential tokens, GETs and PATCHes with bounded retries (429 and 503 honour
 //! `Retry-After`), a fresh token when one expires mid-run, and `nextLink` paging that refuses to loop.
 
 use reqwest::StatusCode;
@@ -129,15 +129,20 @@ impl Session {
         }
     }
 
-    /// GETs `url` as JSON bytes with the session's token, refreshing the token once if it has expired.
-    pub async fn get(&mut self, url: &str) -> Result<Vec<u8>, ImportError> {
+    /// Sends a request built by `build` with the session's token, fetching one first and once more if it has
+    /// expired mid-run; throttling and unavailability are retried by the policy.
+    async fn send_authorised(
+        &mut self,
+        url: &str,
+        build: impl Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, Vec<u8>), ImportError> {
         let mut refreshed = false;
         loop {
             let token = match &self.token {
                 Some(t) => t.access_token.clone(),
                 None => self.fetch_token().await?,
             };
-            let response = self.send_with_retries(url, |http| http.get(url).bearer_auth(&token)).await?;
+            let response = self.send_with_retries(url, |http| build(http, &token)).await?;
             let status = response.status();
             if status == StatusCode::UNAUTHORIZED && !refreshed {
                 // The token expired mid-run: get a new one and try once more.
@@ -146,18 +151,29 @@ impl Session {
                 continue;
             }
             let body = response.bytes().await.map_err(|e| transport(url, &e))?;
-            if status == StatusCode::PARTIAL_CONTENT {
-                return Err(ImportError::Incomplete(url.to_owned()));
-            }
             if !status.is_success() {
                 let message = parse_error(&body)
                     .and_then(|e| e.message.or(e.code))
                     .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
                 return Err(ImportError::Http { url: url.to_owned(), status: status.as_u16(), message });
             }
-            self.pages += 1;
-            return Ok(body.to_vec());
+            return Ok((status, body.to_vec()));
         }
+    }
+
+    /// GETs `url` as JSON bytes.
+    pub async fn get(&mut self, url: &str) -> Result<Vec<u8>, ImportError> {
+        let (status, body) = self.send_authorised(url, |http, token| http.get(url).bearer_auth(token)).await?;
+        if status == StatusCode::PARTIAL_CONTENT {
+            return Err(ImportError::Incomplete(url.to_owned()));
+        }
+        self.pages += 1;
+        Ok(body)
+    }
+
+    /// PATCHes `url` with a JSON body; any 2xx answer (Graph's 204, or 200 with a representation) is success.
+    pub async fn patch(&mut self, url: &str, body: &serde_json::Value) -> Result<(), ImportError> {
+        self.send_authorised(url, |http, token| http.patch(url).bearer_auth(token).json(body)).await.map(|_| ())
     }
 
     /// Reads every page of a listing, from `first` along each page's next link, parsing each with `parse`.

@@ -11,6 +11,7 @@ use super::{StoreError, begin_write};
 use crate::domain::ValidationError;
 use crate::domain::audit::{Actor, Chain};
 use crate::domain::ids::TenantId;
+use crate::domain::write_back::WriteBackSettings;
 use crate::entities::connector;
 use crate::secrets::DataKey;
 
@@ -54,6 +55,9 @@ pub struct ConnectorSettings {
     /// Azure subscriptions to read (Defender connector).
     #[serde(default)]
     pub subscription_ids: Vec<String>,
+    /// Writing team statuses back to Microsoft Secure Score (Graph connector only; off by default).
+    #[serde(default)]
+    pub write_back: WriteBackSettings,
 }
 
 /// A connector as the API shows it: never the secret.
@@ -66,6 +70,9 @@ pub struct Connector {
     pub has_secret: bool,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// How the Graph write-back queue stands (Graph connector, when read on its own).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_back_queue: Option<super::write_backs::WriteBackQueue>,
 }
 
 /// A connector with its secret opened, for the importer only.
@@ -85,10 +92,12 @@ fn view(kind: ConnectorKind, m: &connector::Model) -> Connector {
             graph_base_url: None,
             arm_base_url: None,
             subscription_ids: Vec::new(),
+            write_back: WriteBackSettings::default(),
         }),
         has_secret: !m.secret_sealed.is_empty(),
         updated_at: m.updated_at,
         version: m.version,
+        write_back_queue: None,
     }
 }
 
@@ -142,8 +151,21 @@ pub async fn put(
     Ok(view(kind, &saved))
 }
 
-/// The tenant's connector of `kind`, if configured.
+/// The tenant's connector of `kind`, if configured; the Graph connector with its write-back queue.
 pub async fn get(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    kind: ConnectorKind,
+) -> Result<Option<Connector>, StoreError> {
+    let Some(mut connector) = settings_of(conn, tenant, kind).await? else { return Ok(None) };
+    if kind == ConnectorKind::Graph {
+        connector.write_back_queue = Some(super::write_backs::queue_state(conn, tenant).await?);
+    }
+    Ok(Some(connector))
+}
+
+/// The tenant's connector of `kind` without anything derived from other tables.
+pub async fn settings_of(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     kind: ConnectorKind,

@@ -17,17 +17,24 @@ pub const MAX_ATTEMPTS: i32 = 3;
 pub enum JobKind {
     /// Fetch from a connector and apply (payload: the import run id).
     ConnectorImport,
+    /// Send one queued Graph write-back (payload: the write-back id).
+    GraphWriteBack,
 }
 
 impl JobKind {
     fn as_str(self) -> &'static str {
         match self {
             JobKind::ConnectorImport => "connector_import",
+            JobKind::GraphWriteBack => "graph_write_back",
         }
     }
 
     fn parse(text: &str) -> Option<Self> {
-        (text == "connector_import").then_some(JobKind::ConnectorImport)
+        match text {
+            "connector_import" => Some(JobKind::ConnectorImport),
+            "graph_write_back" => Some(JobKind::GraphWriteBack),
+            _ => None,
+        }
     }
 }
 
@@ -123,15 +130,18 @@ pub async fn finish(
 }
 
 /// After a restart: jobs left running are queued again (their work is transactional, so a retry is safe),
-/// or failed once they have used their attempts. Answers the payloads of the jobs that failed for good.
-pub async fn recover(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<serde_json::Value>, StoreError> {
+/// or failed once they have used their attempts. Answers the kinds and payloads of the jobs that failed for good.
+pub async fn recover(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Option<JobKind>, serde_json::Value)>, StoreError> {
     let tx = begin_write(db).await?;
     let interrupted = job::Entity::find().filter(job::Column::State.eq("running")).all(&tx).await?;
     let mut abandoned = Vec::new();
     for job in interrupted {
         let gave_up = job.attempts >= MAX_ATTEMPTS;
         if gave_up {
-            abandoned.push(serde_json::from_str(&job.payload).unwrap_or_default());
+            abandoned.push((JobKind::parse(&job.kind), serde_json::from_str(&job.payload).unwrap_or_default()));
         }
         let mut model: job::ActiveModel = job.into();
         model.state = Set(if gave_up { "failed" } else { "queued" }.to_owned());

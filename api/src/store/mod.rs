@@ -24,6 +24,7 @@ pub mod tenants;
 pub mod tokens;
 pub mod triage_settings;
 pub mod users;
+pub mod write_backs;
 
 pub use error::StoreError;
 

@@ -81,6 +81,8 @@ pub struct Recommendation {
     pub ownership: super::ownership::Ownership,
     /// What Microsoft's fields suggest; never counts until a person accepts it.
     pub suggested_rating: crate::domain::suggestion::SuggestedRating,
+    /// The newest Graph write-back of the item's status (queued, sent, skipped or failed), when write-back is on.
+    pub graph_write_back: Option<super::write_backs::WriteBack>,
     /// Maps to at least one control of a framework in the tenant's audit scope.
     pub regulatory_alignment: bool,
     pub bucket: crate::domain::bucket::Bucket,
@@ -103,6 +105,7 @@ struct Links {
     mapping_reviewed: bool,
     rating: super::ratings::RatingView,
     ownership: super::ownership::Ownership,
+    write_back: Option<super::write_backs::WriteBack>,
 }
 
 /// The tenant's rule table and audit scope, read once per request.
@@ -176,6 +179,7 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         rating: links.rating,
         ownership: links.ownership,
         suggested_rating,
+        graph_write_back: links.write_back,
         regulatory_alignment,
         quick_win: placement.bucket == Bucket::P1,
         bucket: placement.bucket,
@@ -243,6 +247,7 @@ async fn chunk_with_links(
         .collect();
     let mut ratings = super::ratings::ratings_for(conn, rows.iter().map(|r| r.id)).await?;
     let mut ownership = super::ownership::ownership_for(conn, rows.iter().map(|r| r.id)).await?;
+    let mut write_backs = super::write_backs::latest_for(conn, rows.iter().map(|r| r.id)).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
@@ -252,6 +257,7 @@ async fn chunk_with_links(
                 mapping_reviewed: reviewed.contains(&m.id),
                 rating: ratings.remove(&m.id).unwrap_or_default(),
                 ownership: ownership.remove(&m.id).unwrap_or_default(),
+                write_back: write_backs.remove(&m.id),
             };
             view(m, links, triage)
         })

@@ -1,5 +1,6 @@
 //! A person setting an item's status. `risk_accepted` is reached only through an approved register entry;
-//! `completed` stays pending confirmation until an import shows every point achieved.
+//! `completed` stays pending confirmation until an import shows every point achieved. With write-back on, the
+//! change queues its Graph write in the same transaction.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -74,11 +75,18 @@ pub async fn set_status(
     }
     .insert(&tx)
     .await?;
+    let comment = match &request.note {
+        Some(note) => format!("{note} ({} in scoregrc)", actor.name),
+        None => format!("Set to {} by {} in scoregrc", request.status.as_str(), actor.name),
+    };
+    let write_back =
+        super::write_backs::queue_for_status(&tx, actor, now, tenant, &item, request.status, Some(comment)).await?;
     let after = serde_json::json!({
         "status": request.status,
         "confirmed_by_microsoft": confirmed,
         "evidence_url": request.evidence_url,
         "evidence_recorded_at": now,
+        "graph_write_back": write_back.map(|w| serde_json::json!({ "id": w.id, "state": w.state, "outcome": w.outcome })),
     });
     let mut change = Change::new(Chain::Tenant(tenant), actor, "recommendation", id, "set_status")
         .before(serde_json::json!({ "status": from }))

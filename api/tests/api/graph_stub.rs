@@ -57,6 +57,12 @@ pub struct StubState {
     pub loop_pages: bool,
     /// Answer the scores request with 206 Partial Content.
     pub partial: bool,
+    /// Answer this many PATCHes with 503 (Retry-After: 0) before accepting them.
+    pub patch_unavailable: u32,
+    /// Answer every PATCH with this status (e.g. 403 when the app lacks `SecurityEvents.ReadWrite.All`).
+    pub patch_refusal: Option<u16>,
+    /// Accepted PATCHes: (control id, body).
+    pub patches: Vec<(String, Value)>,
     /// Log of "METHOD path" requests.
     pub requests: Vec<String>,
     pub tokens_issued: u32,
@@ -138,6 +144,10 @@ impl GraphStub {
                 .route("/{tenant}/oauth2/v2.0/token", web::post().to(token))
                 .route("/v1.0/security/secureScoreControlProfiles", web::get().to(profiles))
                 .route("/v1.0/security/secureScores", web::get().to(scores))
+                .route(
+                    "/v1.0/security/secureScoreControlProfiles/{id}",
+                    web::patch().to(super::graph_stub_write::patch_profile),
+                )
                 .route("/subscriptions/{sub}/providers/Microsoft.Security/secureScores", web::get().to(arm_scores))
                 .route(
                     "/subscriptions/{sub}/providers/Microsoft.Security/secureScores/{name}/secureScoreControls",
@@ -187,19 +197,19 @@ impl GraphStub {
     }
 }
 
-type Shared = web::Data<(Arc<Mutex<StubState>>, Arc<Mutex<bool>>, Arc<Notify>)>;
+pub(crate) type Shared = web::Data<(Arc<Mutex<StubState>>, Arc<Mutex<bool>>, Arc<Notify>)>;
 
-fn log(state: &mut StubState, req: &HttpRequest) {
+pub(crate) fn log(state: &mut StubState, req: &HttpRequest) {
     state.requests.push(format!("{} {}", req.method(), req.uri()));
 }
 
-fn authorised(state: &StubState, req: &HttpRequest) -> bool {
+pub(crate) fn authorised(state: &StubState, req: &HttpRequest) -> bool {
     let token =
         req.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     token.is_some_and(|t| t.starts_with("tok-") && !state.revoked_tokens.iter().any(|r| r == t))
 }
 
-fn unauthorised() -> HttpResponse {
+pub(crate) fn unauthorised() -> HttpResponse {
     HttpResponse::Unauthorized().json(json!({"error": {"code": "InvalidAuthenticationToken", "message": "Access token has expired or is not yet valid."}}))
 }
 
