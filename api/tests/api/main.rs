@@ -8,6 +8,7 @@ mod cli;
 mod coverage;
 mod errors;
 mod graph_stub;
+mod graph_stub_arm;
 mod graph_stub_write;
 mod helpers;
 mod imports_file;
