@@ -19,6 +19,7 @@ pub mod ratings;
 pub mod recommendations;
 pub mod score;
 pub mod seed_ui;
+pub mod tenant_frameworks;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
@@ -68,7 +69,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(mappings::configure)
         .configure(ratings::configure)
         .configure(ownership::configure)
-        .configure(frameworks::configure);
+        .configure(frameworks::configure)
+        .configure(tenant_frameworks::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {
