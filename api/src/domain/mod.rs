@@ -5,6 +5,7 @@ pub mod bucket;
 pub mod change;
 pub mod coverage;
 pub mod error;
+pub mod framework;
 pub mod ids;
 pub mod principal;
 pub mod rating;

@@ -11,6 +11,12 @@ pub struct Model {
     pub name: String,
     pub shipped: bool,
     pub created_at: DateTimeUtc,
+    pub description: Option<String>,
+    /// A tenant's own framework: bumped by every write to it or its controls. Shipped ones stay at 1 (their
+    /// catalog file's version is in `catalog_versions`).
+    pub version: i64,
+    /// A tenant's own framework that items map to is archived, not deleted.
+    pub archived_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -3,6 +3,7 @@
 pub mod api_token;
 pub mod api_token_tenant;
 pub mod audit_log;
+pub mod catalog_update;
 pub mod catalog_version;
 pub mod connector;
 pub mod default_mapping;

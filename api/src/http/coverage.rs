@@ -16,13 +16,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Coverage of a framework
 ///
-/// For every control of `iso27001`, `nis2` or `gdpr`: its mapped items (deprecated, zero-point and not-applicable
+/// For every control in force of `iso27001`, `nis2`, `gdpr` or one of the tenant's own frameworks: its mapped items (deprecated, zero-point and not-applicable
 /// ones listed but not counted), how many are resolved (completed and confirmed by Microsoft, third party or
 /// alternate mitigation), the risk-accepted ones apart, and the state: covered, partial, gap or
 /// no_technical_mapping. The percentage is covered ÷ controls with at least one mapped item.
 #[utoipa::path(
     tag = "priorities",
-    params(("tenant_id" = uuid::Uuid, Path), ("framework" = String, Path, description = "iso27001, nis2 or gdpr")),
+    params(("tenant_id" = uuid::Uuid, Path), ("framework" = String, Path, description = "iso27001, nis2, gdpr or the tenant's own key")),
     responses(
         (status = 200, body = FrameworkCoverage),
         (status = 401, body = Problem, content_type = "application/problem+json"),

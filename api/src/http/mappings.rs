@@ -25,7 +25,7 @@ fn reason(text: Option<String>) -> Result<Option<String>, crate::domain::Validat
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"framework": "iso27001", "control_id": "8.15", "reason": "Sign-in logs feed our SIEM"}))]
 pub struct AddMapping {
-    /// `iso27001`, `nis2` or `gdpr`.
+    /// `iso27001`, `nis2`, `gdpr` or the key of one of the tenant's own frameworks.
     pub framework: String,
     /// As in the catalog: `8.15`, `21.2.e`, `32.1.b`.
     pub control_id: String,
@@ -34,7 +34,8 @@ pub struct AddMapping {
 
 /// Map an item to a framework control
 ///
-/// Re-adding a shipped default that was removed restores it. Alignment, bucket and coverage follow at once.
+/// To a control in force of a shipped framework or one of the tenant's own (not archived). Re-adding a shipped
+/// default that was removed restores it. Alignment, bucket and coverage follow at once.
 #[utoipa::path(
     tag = "recommendations",
     params(("tenant_id" = uuid::Uuid, Path), ("recommendation_id" = uuid::Uuid, Path)),
@@ -44,6 +45,7 @@ pub struct AddMapping {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json", description = "No such item, framework or control"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "The control is retired or its framework archived"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["ciso", "it_manager", "engineer"]))

@@ -19,6 +19,7 @@ pub mod ratings;
 pub mod recommendations;
 pub mod score;
 pub mod seed_ui;
+pub mod tenant_frameworks;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
@@ -70,7 +71,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(ratings::configure)
         .configure(ownership::configure)
         .configure(frameworks::configure)
-        .configure(write_backs::configure);
+        .configure(write_backs::configure)
+        .configure(tenant_frameworks::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

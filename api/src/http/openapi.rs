@@ -26,6 +26,7 @@ use super::problem;
         (name = "imports", description = "Importing Secure Score and following import runs"),
         (name = "recommendations", description = "The tenant's recommended actions"),
         (name = "priorities", description = "Priority rules, audit scope and buckets"),
+        (name = "frameworks", description = "Framework catalogs: the shipped ones, a tenant's own, and catalog updates"),
         (name = "seed-ui", description = "The seed UI's paths, as aliases over the tenant-scoped API"),
         (name = "score", description = "The score now and over time"),
         (name = "operations", description = "Health and metrics"),

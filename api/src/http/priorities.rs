@@ -138,7 +138,8 @@ pub struct PutAuditScope {
 
 /// Replace the audit scope
 ///
-/// Every item's alignment and bucket follow at once.
+/// Shipped frameworks and the tenant's own (not archived) may be named. Every item's alignment and bucket follow
+/// at once.
 #[utoipa::path(
     tag = "priorities",
     params(("tenant_id" = uuid::Uuid, Path)),
@@ -163,8 +164,8 @@ async fn put_audit_scope(
     let body = body?.into_inner();
     let version = expected_version(&req, body.version)?;
     let scope = AuditScope { frameworks: body.frameworks };
-    // The frameworks the database holds, not a second list in the code.
-    let known: Vec<String> = crate::store::catalogs::frameworks(&state.db).await?.into_iter().map(|f| f.key).collect();
+    // The frameworks this tenant sees (shipped and its own, not archived), not a second list in the code.
+    let known = crate::store::frameworks::scope_candidates(&state.db, caller.tenant.id).await?;
     let version = triage_settings::set_scope(
         &state.db,
         &caller.principal.actor(),

@@ -8,7 +8,7 @@ use super::StoreError;
 use crate::domain::coverage::{ControlCoverage, CoverageTotals, CoveredItem, control_coverage, totals};
 use crate::domain::ids::TenantId;
 use crate::domain::recommendation::Status;
-use crate::entities::{framework, framework_control, recommendation};
+use crate::entities::{framework_control, recommendation};
 
 /// An item counted for a control.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -42,18 +42,14 @@ pub struct FrameworkCoverage {
     pub controls: Vec<ControlCoverageView>,
 }
 
-/// The coverage of the shipped framework `key` for `tenant`; `None` when no such framework exists.
+/// The coverage for `tenant` of the framework `key` it sees (shipped or its own); `None` when it sees no such
+/// framework.
 pub async fn framework_coverage(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     key: &str,
 ) -> Result<Option<FrameworkCoverage>, StoreError> {
-    let Some(framework) = framework::Entity::find()
-        .filter(framework::Column::Owner.eq(""))
-        .filter(framework::Column::Key.eq(key))
-        .one(conn)
-        .await?
-    else {
+    let Some(framework) = super::frameworks::visible(conn, tenant, key).await? else {
         return Ok(None);
     };
     let controls = framework_control::Entity::find()

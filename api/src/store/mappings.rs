@@ -28,24 +28,41 @@ async fn item(conn: &impl ConnectionTrait, edit: &MappingEdit<'_>) -> Result<rec
         .ok_or(StoreError::NotFound("recommendation"))
 }
 
-/// The shipped control `framework`/`control_id`.
+/// The control `framework`/`control_id` of a framework the tenant sees: shipped, or the tenant's own (another
+/// tenant's framework answers 404, like one that does not exist).
 async fn control(
     conn: &impl ConnectionTrait,
+    tenant: TenantId,
     framework_key: &str,
     control_id: &str,
-) -> Result<framework_control::Model, StoreError> {
-    let framework = framework::Entity::find()
-        .filter(framework::Column::Owner.eq(""))
-        .filter(framework::Column::Key.eq(framework_key))
-        .one(conn)
-        .await?
-        .ok_or(StoreError::NotFound("framework"))?;
-    framework_control::Entity::find()
+) -> Result<(framework::Model, framework_control::Model), StoreError> {
+    let framework =
+        super::frameworks::visible(conn, tenant, framework_key).await?.ok_or(StoreError::NotFound("framework"))?;
+    let control = framework_control::Entity::find()
         .filter(framework_control::Column::FrameworkId.eq(framework.id))
         .filter(framework_control::Column::ControlId.eq(control_id))
         .one(conn)
         .await?
-        .ok_or(StoreError::NotFound("framework control"))
+        .ok_or(StoreError::NotFound("framework control"))?;
+    Ok((framework, control))
+}
+
+/// A new mapping must name a control in force: not retired, of a framework not archived. (Existing mappings to
+/// either stay, and can be removed.)
+fn refuse_out_of_force(framework: &framework::Model, control: &framework_control::Model) -> Result<(), StoreError> {
+    if framework.archived_at.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "`{}` is archived: restore it before mapping items to its controls.",
+            framework.key
+        )));
+    }
+    if control.retired {
+        return Err(StoreError::Conflict(format!(
+            "`{}` {} is retired: map the item to a control in force.",
+            framework.key, control.control_id
+        )));
+    }
+    Ok(())
 }
 
 async fn is_default(
@@ -57,7 +74,8 @@ async fn is_default(
     Ok(default_mapping::Entity::find_by_id((key.clone(), control)).one(conn).await?.is_some())
 }
 
-/// Maps the item to a control; adding a shipped default a person had removed restores it.
+/// Maps the item to a control of a framework the tenant sees; adding a shipped default a person had removed
+/// restores it.
 pub async fn add(
     db: &DatabaseConnection,
     edit: MappingEdit<'_>,
@@ -67,7 +85,8 @@ pub async fn add(
 ) -> Result<(), StoreError> {
     let tx = begin_write(db).await?;
     let item = item(&tx, &edit).await?;
-    let control = control(&tx, framework_key, control_id).await?;
+    let (framework, control) = control(&tx, edit.tenant, framework_key, control_id).await?;
+    refuse_out_of_force(&framework, &control)?;
     mapping_override::Entity::delete_by_id((item.id, control.id)).exec(&tx).await?;
     if !is_default(&tx, &item, control.id).await? {
         mapping_override::ActiveModel {
@@ -104,7 +123,7 @@ pub async fn remove(
 ) -> Result<(), StoreError> {
     let tx = begin_write(db).await?;
     let item = item(&tx, &edit).await?;
-    let control = control(&tx, framework_key, control_id).await?;
+    let (_, control) = control(&tx, edit.tenant, framework_key, control_id).await?;
     let existing = mapping_override::Entity::find_by_id((item.id, control.id)).one(&tx).await?;
     let default = is_default(&tx, &item, control.id).await?;
     match (existing, default) {

@@ -6,6 +6,7 @@ pub mod catalogs;
 pub mod connectors;
 pub mod coverage;
 pub mod error;
+pub mod frameworks;
 pub mod import_apply;
 pub mod import_runs;
 mod import_write;

@@ -28,7 +28,7 @@ pub struct Versioned<T> {
 /// Which frameworks count for regulatory alignment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditScope {
-    /// Framework keys, e.g. `iso27001`, `nis2`, `gdpr`.
+    /// Framework keys, e.g. `iso27001`, `nis2`, `gdpr`, or the key of one of the tenant's own frameworks.
     pub frameworks: Vec<String>,
 }
 

@@ -6,6 +6,7 @@ mod auth;
 mod catalogs;
 mod cli;
 mod coverage;
+mod custom_frameworks;
 mod errors;
 mod graph_stub;
 mod graph_stub_arm;

@@ -52,3 +52,29 @@ async fn a_database_migrated_by_a_newer_binary_is_refused() {
     let err = scoregrc::db::open_and_migrate(&path).await.expect_err("refused");
     assert!(err.to_string().contains("newer scoregrc"), "{err}");
 }
+
+#[tokio::test]
+async fn frameworks_stored_before_custom_frameworks_upgrade_in_place_as_version_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("older.db");
+    let db = scoregrc::db::sqlite::open(&path).await.unwrap();
+    // The schema as it was before `m20261123_000022`, with a shipped framework in it.
+    let before =
+        migrations::Migrator::migrations().iter().position(|m| m.name().starts_with("m20261123_000022")).unwrap()
+            as u32;
+    migrations::Migrator::up(&db, Some(before)).await.unwrap();
+    db.execute_unprepared(
+        "INSERT INTO frameworks (id, key, owner, name, shipped, created_at) \
+         VALUES ('01900000-0000-7000-8000-000000000001', 'iso27001', '', 'ISO', 1, '2026-11-23T09:00:00Z')",
+    )
+    .await
+    .unwrap();
+    drop(db);
+    let db = scoregrc::db::open_and_migrate(&path).await.unwrap();
+    assert_eq!(count(&db, "SELECT version FROM frameworks WHERE key = 'iso27001'").await, 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM frameworks WHERE description IS NULL AND archived_at IS NULL").await,
+        1
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM catalog_updates").await, 0);
+}

@@ -236,7 +236,8 @@ async fn a_newer_status_supersedes_a_write_back_still_waiting() {
     let id = item_id(&app, &tenant, &control).await;
     stub.set(|s| s.patch_unavailable = 1_000);
     set_status(&app, &tenant, &token, &id, json!({"status": "third_party"})).await;
-    wait_for(&mut app, &tenant, &id, |w| w["attempts"] == 1).await;
+    // The first attempt has failed (not merely started) and a retry waits.
+    wait_for(&mut app, &tenant, &id, |w| w["attempts"] == 1 && w["last_error"].is_string()).await;
 
     stub.set(|s| s.patch_unavailable = 0);
     set_status(&app, &tenant, &token, &id, json!({"status": "to_address"})).await;
