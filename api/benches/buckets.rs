@@ -96,7 +96,7 @@ async fn main() {
         set_many(&db, rater, &ratings, None).await.unwrap();
     }
     let started = Instant::now();
-    let summary = scoregrc::store::recommendations::bucket_summary(&db, tenant).await.unwrap();
+    let summary = scoregrc::store::recommendations::bucket_summary(&db, tenant, clock.now()).await.unwrap();
     let store = started.elapsed();
     let counts: Vec<u64> = summary.iter().map(|s| s.items).collect();
     println!(

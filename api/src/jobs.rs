@@ -1,6 +1,6 @@
 //! The in-process job runner: takes due jobs from the `jobs` table one at a time and runs them. It wakes when a
-//! job is queued and checks the injected clock once a second for jobs due later (write-back retries). Later issues
-//! add scheduled syncs and reminders as new job kinds.
+//! job is queued and checks the injected clock once a second for jobs due later (write-back retries) and for the
+//! register's expiries and review reminders. Later issues add scheduled syncs as new job kinds.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +38,8 @@ impl JobRunner {
         self.wake.notify_one();
     }
 
-    /// Ticks once for every job that finishes, so callers can wait for work without polling on a timer.
+    /// Ticks once for every job that finishes (and every register sweep that wrote something), so callers can wait
+    /// for work without polling on a timer.
     pub fn finished(&self) -> watch::Receiver<u64> {
         self.finished.subscribe()
     }
@@ -49,6 +50,7 @@ impl JobRunner {
         tokio::spawn(async move {
             runner.recover().await;
             loop {
+                runner.sweep_register().await;
                 while runner.run_next().await {}
                 tokio::select! {
                     _ = runner.wake.notified() => {}
@@ -67,6 +69,15 @@ impl JobRunner {
                 }
             }
             Err(e) => tracing::error!(error = %e, "could not recover interrupted jobs"),
+        }
+    }
+
+    /// Expiries and review reminders of the risk-acceptance register; a tick of `finished` when it wrote any.
+    async fn sweep_register(&self) {
+        match crate::store::register::sweep::sweep(&self.importer.db, self.importer.clock.now()).await {
+            Ok(report) if report.changed() => self.finished.send_modify(|n| *n += 1),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "could not sweep the risk-acceptance register"),
         }
     }
 

@@ -28,6 +28,7 @@ mod m20261123_000019_create_mapping_overrides;
 mod m20261123_000020_create_item_ownership_and_notes;
 mod m20261123_000021_create_graph_write_backs;
 mod m20261123_000022_add_custom_frameworks_and_catalog_updates;
+mod m20261123_000023_create_risk_register;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000020_create_item_ownership_and_notes::Migration),
             Box::new(m20261123_000021_create_graph_write_backs::Migration),
             Box::new(m20261123_000022_add_custom_frameworks_and_catalog_updates::Migration),
+            Box::new(m20261123_000023_create_risk_register::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod principal;
 pub mod rating;
 pub mod recommendation;
+pub mod register;
 pub mod role;
 pub mod score;
 pub mod service_token;

@@ -195,8 +195,9 @@ pub fn status_after_reimport(previous: Previous, observed: Observed) -> Outcome 
     if was_full && !is_full && observed.achieved.is_some() {
         outcome.regressed = true;
         outcome.newly_regressed = true;
-        // An approved acceptance stays in force; the register flags it for re-review instead.
-        if previous.status != Status::RiskAccepted {
+        // A decision held in the register (acceptance, third party, alternate mitigation) stays in force; the
+        // register flags it for re-review instead.
+        if !previous.status.keeps_its_own_points() {
             outcome.status = Status::ToAddress;
             outcome.status_confirmed = false;
         }

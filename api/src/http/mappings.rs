@@ -62,7 +62,7 @@ async fn add_mapping(
     let actor = caller.principal.actor();
     let edit = MappingEdit { actor: &actor, now: state.clock.now(), tenant: caller.tenant.id, item: id };
     mappings::add(&state.db, edit, &body.framework, &body.control_id, reason(body.reason)?).await?;
-    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, id).await?))
+    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, id, state.clock.now()).await?))
 }
 
 /// Remove a mapping from an item
@@ -94,7 +94,7 @@ async fn remove_mapping(
     let actor = caller.principal.actor();
     let edit = MappingEdit { actor: &actor, now: state.clock.now(), tenant: caller.tenant.id, item: id };
     mappings::remove(&state.db, edit, &framework, &control_id, None).await?;
-    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, id).await?))
+    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, id, state.clock.now()).await?))
 }
 
 /// Whether an item was reviewed and maps to nothing.
@@ -133,5 +133,5 @@ async fn review_mapping(
     let actor = caller.principal.actor();
     let edit = MappingEdit { actor: &actor, now: state.clock.now(), tenant: caller.tenant.id, item: id };
     mappings::set_reviewed(&state.db, edit, body.reviewed, reason(body.note)?).await?;
-    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, id).await?))
+    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, id, state.clock.now()).await?))
 }

@@ -17,6 +17,9 @@ pub mod priorities;
 pub mod problem;
 pub mod ratings;
 pub mod recommendations;
+pub mod register;
+pub mod register_steps;
+pub mod register_view;
 pub mod score;
 pub mod seed_ui;
 pub mod tenant_frameworks;
@@ -72,7 +75,10 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(ownership::configure)
         .configure(frameworks::configure)
         .configure(write_backs::configure)
-        .configure(tenant_frameworks::configure);
+        .configure(tenant_frameworks::configure)
+        .configure(register::configure)
+        .configure(register_steps::configure)
+        .configure(register_view::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

@@ -69,7 +69,7 @@ async fn set_ownership(
     let rater = Rater { actor: &actor, now: state.clock.now(), tenant: caller.tenant.id };
     let new = Ownership { owner_user_id: body.owner_user_id, owner_team: team, tags, version: 0 };
     ownership::set(&state.db, rater, id, new, version).await?;
-    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, id).await?))
+    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, id, state.clock.now()).await?))
 }
 
 /// A note to add.
@@ -129,6 +129,6 @@ async fn list_notes(
     path: PathOf<(uuid::Uuid, uuid::Uuid)>,
 ) -> Reply<web::Json<Vec<Note>>> {
     let id = path?.1;
-    recommendations::get(&state.db, caller.tenant.id, id).await?;
+    recommendations::get(&state.db, caller.tenant.id, id, state.clock.now()).await?;
     Ok(web::Json(ownership::notes(&state.db, caller.tenant.id, id).await?))
 }

@@ -147,6 +147,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(what),
             StoreError::Conflict(detail) => ApiError::Conflict(detail),
             StoreError::StaleVersion { current } => ApiError::StaleVersion { current },
+            StoreError::Forbidden(detail) => ApiError::Forbidden(detail),
+            StoreError::VersionRequired => ApiError::VersionRequired,
             StoreError::Invalid(v) => ApiError::Invalid(v),
             StoreError::Secret(e) => ApiError::Internal(e.to_string()),
             StoreError::Db(e) => ApiError::Internal(e.to_string()),

@@ -132,7 +132,8 @@ async fn accept_suggestions(
     checked_count(body.ids.len())?;
     let mut entries = Vec::with_capacity(body.ids.len());
     for id in &body.ids {
-        let item = recommendations::get(&state.db, caller.tenant.id, *id).await.map_err(ApiError::from)?;
+        let item =
+            recommendations::get(&state.db, caller.tenant.id, *id, state.clock.now()).await.map_err(ApiError::from)?;
         let suggested = item.suggested_rating;
         let rating = Rating {
             risk_reduction: suggested.risk_reduction.or(item.rating.risk_reduction),

@@ -74,7 +74,7 @@ async fn list_recommendations(
     query: Query<RecommendationQuery>,
 ) -> Reply<web::Json<Page<Recommendation>>> {
     let (filter, page) = filter_of(query?.into_inner())?;
-    Ok(web::Json(recommendations::list(&state.db, caller.tenant.id, &filter, &page).await?))
+    Ok(web::Json(recommendations::list(&state.db, caller.tenant.id, &filter, &page, state.clock.now()).await?))
 }
 
 /// The store's filter and page from the list's query parameters.
@@ -114,7 +114,7 @@ async fn get_recommendation(
     caller: TenantCaller<ReadTenant>,
     path: PathOf<(uuid::Uuid, uuid::Uuid)>,
 ) -> Reply<web::Json<Recommendation>> {
-    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, path?.1).await?))
+    Ok(web::Json(recommendations::get(&state.db, caller.tenant.id, path?.1, state.clock.now()).await?))
 }
 
 /// The control id to link an unmatched item to.
@@ -224,7 +224,7 @@ async fn rate_recommendation(
     let actor = caller.principal.actor();
     let rater = crate::store::ratings::Rater { actor: &actor, now: state.clock.now(), tenant };
     crate::store::ratings::set_rating(&state.db, rater, id, rating, note, version).await?;
-    Ok(web::Json(recommendations::get(&state.db, tenant, id).await?))
+    Ok(web::Json(recommendations::get(&state.db, tenant, id, state.clock.now()).await?))
 }
 
 /// A status to set.
@@ -292,5 +292,5 @@ async fn set_recommendation_status(
         .await?;
     // A write-back may have been queued.
     state.jobs.wake();
-    Ok(web::Json(recommendations::get(&state.db, tenant, id).await?))
+    Ok(web::Json(recommendations::get(&state.db, tenant, id, state.clock.now()).await?))
 }

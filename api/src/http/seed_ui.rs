@@ -117,7 +117,7 @@ async fn seed_recommendations(
 ) -> Reply<web::Json<Page<Recommendation>>> {
     let tenant = tenant_of(&state, &caller, param).await?;
     let (filter, page) = filter_of(query?.into_inner())?;
-    Ok(web::Json(recommendations::list(&state.db, tenant.id, &filter, &page).await?))
+    Ok(web::Json(recommendations::list(&state.db, tenant.id, &filter, &page, state.clock.now()).await?))
 }
 
 /// A status in the portal's words or the API's.
@@ -183,7 +183,7 @@ async fn seed_action_status(
     let request = StatusRequest { status, note: body.note, evidence_url: None, version: None };
     set_status(&state.db, &caller.principal.actor(), state.clock.now(), tenant.id, id, request).await?;
     state.jobs.wake();
-    Ok(web::Json(recommendations::get(&state.db, tenant.id, id).await?))
+    Ok(web::Json(recommendations::get(&state.db, tenant.id, id, state.clock.now()).await?))
 }
 
 #[cfg(test)]

@@ -13,6 +13,12 @@ pub enum StoreError {
     /// The write conflicts with existing data (a duplicate name, the last admin, …).
     #[error("{0}")]
     Conflict(String),
+    /// The caller's role does not allow this write on this record; the text says what would be needed.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// The write must say which version it is based on, and did not.
+    #[error("version required")]
+    VersionRequired,
     /// The write was based on an older version than the one stored.
     #[error("stale version: the stored version is {current}")]
     StaleVersion { current: i64 },
@@ -39,6 +45,14 @@ impl From<DbErr> for StoreError {
             }
             _ => StoreError::Db(err),
         }
+    }
+}
+
+/// Checks an optimistic-concurrency version the caller must give.
+pub fn require_version(given: Option<i64>, current: i64) -> Result<(), StoreError> {
+    match given {
+        None => Err(StoreError::VersionRequired),
+        given => check_version(given, current),
     }
 }
 

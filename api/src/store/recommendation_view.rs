@@ -81,6 +81,8 @@ pub struct Recommendation {
     pub ownership: super::ownership::Ownership,
     /// What Microsoft's fields suggest; never counts until a person accepts it.
     pub suggested_rating: crate::domain::suggestion::SuggestedRating,
+    /// The register entry that holds the item, or proposes to (draft, submitted, reviewed, approved).
+    pub register_entry: Option<super::register::ItemRegisterLink>,
     /// The newest Graph write-back of the item's status (queued, sent, skipped or failed), when write-back is on.
     pub graph_write_back: Option<super::write_backs::WriteBack>,
     /// Maps to at least one control of a framework in the tenant's audit scope.
@@ -106,21 +108,35 @@ struct Links {
     rating: super::ratings::RatingView,
     ownership: super::ownership::Ownership,
     write_back: Option<super::write_backs::WriteBack>,
+    register_entry: Option<super::register::ItemRegisterLink>,
 }
 
-/// The tenant's rule table and audit scope, read once per request.
+/// The tenant's rule table and audit scope, read once per request, and the time dated states are read at.
 pub(super) struct Triage {
+    tenant: TenantId,
     rules: RuleSet,
     scope: Vec<String>,
+    now: DateTime<Utc>,
 }
 
 impl Triage {
     /// The tenant's current settings.
-    pub(super) async fn of(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Self, StoreError> {
+    pub(super) async fn of(
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+        now: DateTime<Utc>,
+    ) -> Result<Self, StoreError> {
         let rules = super::triage_settings::rules(conn, tenant).await?.value;
         let scope = super::triage_settings::scope(conn, tenant).await?.value.frameworks;
-        Ok(Self { rules, scope })
+        Ok(Self { tenant, rules, scope, now })
     }
+}
+
+/// Whether an approved entry in force holds the item with the decision that gives `status`.
+fn held_by(entry: &Option<super::register::ItemRegisterLink>, status: Status) -> bool {
+    entry
+        .as_ref()
+        .is_some_and(|e| e.state == crate::domain::register::EntryState::Approved && e.decision.item_status() == status)
 }
 
 fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendation {
@@ -168,9 +184,11 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         pending_confirmation: status == Status::Completed && !m.status_confirmed,
         status,
         status_confirmed: m.status_confirmed,
-        unmanaged_acceptance: m.unmanaged_acceptance,
-        // The register (a later issue) documents these; until an approved entry covers one, it is undocumented.
-        undocumented: matches!(status, Status::ThirdParty | Status::AlternateMitigation),
+        // Microsoft's "risk accepted" (or a team's third party / mitigation) counts as managed only with an
+        // approved register entry of that decision behind it.
+        unmanaged_acceptance: m.unmanaged_acceptance && !held_by(&links.register_entry, Status::RiskAccepted),
+        undocumented: matches!(status, Status::ThirdParty | Status::AlternateMitigation)
+            && !held_by(&links.register_entry, status),
         regressed: m.regressed,
         regressed_at: m.regressed_at,
         sources: links.sources,
@@ -180,6 +198,7 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         ownership: links.ownership,
         suggested_rating,
         graph_write_back: links.write_back,
+        register_entry: links.register_entry,
         regulatory_alignment,
         quick_win: placement.bucket == Bucket::P1,
         bucket: placement.bucket,
@@ -216,8 +235,9 @@ pub(super) async fn with_links(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     rows: Vec<recommendation::Model>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Recommendation>, StoreError> {
-    let triage = Triage::of(conn, tenant).await?;
+    let triage = Triage::of(conn, tenant, now).await?;
     let mut views = Vec::with_capacity(rows.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -248,6 +268,7 @@ async fn chunk_with_links(
     let mut ratings = super::ratings::ratings_for(conn, rows.iter().map(|r| r.id)).await?;
     let mut ownership = super::ownership::ownership_for(conn, rows.iter().map(|r| r.id)).await?;
     let mut write_backs = super::write_backs::latest_for(conn, rows.iter().map(|r| r.id)).await?;
+    let mut entries = super::register::links_for(conn, triage.tenant, rows.iter().map(|r| r.id), triage.now).await?;
     Ok(rows
         .into_iter()
         .map(|m| {
@@ -258,6 +279,7 @@ async fn chunk_with_links(
                 rating: ratings.remove(&m.id).unwrap_or_default(),
                 ownership: ownership.remove(&m.id).unwrap_or_default(),
                 write_back: write_backs.remove(&m.id),
+                register_entry: entries.remove(&m.id),
             };
             view(m, links, triage)
         })

@@ -61,6 +61,7 @@ pub async fn list(
     tenant: TenantId,
     filter: &RecommendationFilter,
     page: &PageRequest,
+    now: DateTime<Utc>,
 ) -> Result<Page<Recommendation>, StoreError> {
     use recommendation::Column as C;
     let mut query = recommendation::Entity::find().filter(C::TenantId.eq(tenant.0));
@@ -118,7 +119,7 @@ pub async fn list(
         // Buckets are derived from ratings, mappings, scope and rules, never stored: place every matching item,
         // then filter and sort. Fine for a tenant's hundreds of items; a stored derivation comes with scale work.
         let rows = query.order_by_asc(C::Id).all(conn).await?;
-        let mut items = with_links(conn, tenant, rows).await?;
+        let mut items = with_links(conn, tenant, rows, now).await?;
         items.retain(|i| filter.bucket.is_none_or(|b| i.bucket == b));
         if filter.sort == RecommendationSort::Bucket {
             items.sort_by(|a, b| a.bucket.cmp(&b.bucket).then(b.points_available.total_cmp(&a.points_available)));
@@ -137,13 +138,18 @@ pub async fn list(
         RecommendationSort::Title | RecommendationSort::Bucket => query.order_by_asc(C::Title),
     };
     let rows = query.order_by_asc(C::Id).offset(offset).limit(page.limit + 1).all(conn).await?;
-    Ok(Page::from_offset(with_links(conn, tenant, rows).await?, page.limit, total, offset))
+    Ok(Page::from_offset(with_links(conn, tenant, rows, now).await?, page.limit, total, offset))
 }
 
 /// One recommendation of the tenant.
-pub async fn get(conn: &impl ConnectionTrait, tenant: TenantId, id: uuid::Uuid) -> Result<Recommendation, StoreError> {
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<Recommendation, StoreError> {
     let model = find(conn, tenant, id).await?;
-    with_links(conn, tenant, vec![model]).await?.into_iter().next().ok_or(StoreError::NotFound("recommendation"))
+    with_links(conn, tenant, vec![model], now).await?.into_iter().next().ok_or(StoreError::NotFound("recommendation"))
 }
 
 async fn find(
@@ -229,7 +235,7 @@ pub async fn link_external_id(
     let item = find(&tx, tenant, id).await?;
     check_version(version, item.version)?;
     if item.control_key.as_deref() == Some(external_id.as_str()) {
-        return get(&tx, tenant, id).await;
+        return get(&tx, tenant, id, now).await;
     }
     if !item.unmatched {
         return Err(StoreError::Conflict(format!(
@@ -268,7 +274,7 @@ pub async fn link_external_id(
             item.id
         }
     };
-    let linked = get(&tx, tenant, kept).await?;
+    let linked = get(&tx, tenant, kept, now).await?;
     tx.commit().await?;
     Ok(linked)
 }
@@ -282,14 +288,18 @@ pub struct BucketSummary {
 }
 
 /// Counts and points per bucket over the tenant's current items (removed ones left out).
-pub async fn bucket_summary(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<BucketSummary>, StoreError> {
+pub async fn bucket_summary(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    now: DateTime<Utc>,
+) -> Result<Vec<BucketSummary>, StoreError> {
     use crate::domain::bucket::Bucket;
     let rows = recommendation::Entity::find()
         .filter(recommendation::Column::TenantId.eq(tenant.0))
         .filter(recommendation::Column::RemovedAt.is_null())
         .all(conn)
         .await?;
-    let items = with_links(conn, tenant, rows).await?;
+    let items = with_links(conn, tenant, rows, now).await?;
     Ok([Bucket::P1, Bucket::P2, Bucket::P3, Bucket::P4, Bucket::Unrated]
         .into_iter()
         .map(|bucket| {

@@ -1,12 +1,16 @@
-//! A person setting an item's status. `risk_accepted` is reached only through an approved register entry;
-//! `completed` stays pending confirmation until an import shows every point achieved. With write-back on, the
+//! Setting an item's status: by a person, or by the risk-acceptance register. `risk_accepted` is reached only
+//! through an approved register entry, and an item an approved entry holds is changed only through the register;
+//! `completed` stays pending confirmation until an import shows every point achieved. With write-back on, a
 //! change queues its Graph write in the same transaction.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 
 use super::audit::{self, Change};
 use super::error::check_version;
+use super::write_backs::{self, WriteBack};
 use super::{StoreError, begin_write};
 use crate::domain::audit::{Actor, Chain};
 use crate::domain::ids::TenantId;
@@ -46,55 +50,91 @@ pub async fn set_status(
         .await?
         .ok_or(StoreError::NotFound("recommendation"))?;
     check_version(request.version, item.version)?;
-    let from: Status = item.status.parse().unwrap_or(Status::ToAddress);
-    if from == Status::RiskAccepted {
-        return Err(StoreError::Conflict(
-            "this item is covered by an approved risk acceptance: revoke or let it expire in the register first".into(),
-        ));
+    if let Some(reference) = super::register::holding_entry(&tx, tenant, id, now).await? {
+        return Err(StoreError::Conflict(format!(
+            "this item is held by the approved register entry {reference}: revoke it there (or let it expire) first"
+        )));
     }
+    let comment = match &request.note {
+        Some(note) => format!("{note} ({} in scoregrc)", actor.name),
+        None => format!("Set to {} by {} in scoregrc", request.status.as_str(), actor.name),
+    };
+    let change = StatusWrite {
+        status: request.status,
+        reason: "manual",
+        note: request.note,
+        evidence_url: request.evidence_url,
+        write_back_comment: comment,
+    };
+    write_status(&tx, actor, now, tenant, item, change).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One status write, by a person or by the register.
+#[derive(Debug, Clone)]
+pub struct StatusWrite {
+    pub status: Status,
+    /// `manual` or `register`: why the status changed, in the item's history.
+    pub reason: &'static str,
+    pub note: Option<String>,
+    pub evidence_url: Option<String>,
+    /// What Graph's `comment` says, when the change is written back.
+    pub write_back_comment: String,
+}
+
+/// Writes a status inside the caller's transaction: the item, its history row, the write-back (when on) and the
+/// tenant's trail. Answers the queued write-back, if any.
+pub async fn write_status(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    item: recommendation::Model,
+    change: StatusWrite,
+) -> Result<Option<WriteBack>, StoreError> {
+    let id = item.id;
+    let from: Status = item.status.parse().unwrap_or(Status::ToAddress);
     // A completion Microsoft already shows is confirmed at once; otherwise it waits for an import (24–48 h).
-    let confirmed = request.status == Status::Completed && fully_achieved(item.achieved, item.max_score);
+    let confirmed = change.status == Status::Completed && fully_achieved(item.achieved, item.max_score);
     let mut model = item.clone().into_active_model();
-    model.status = Set(request.status.as_str().to_owned());
+    model.status = Set(change.status.as_str().to_owned());
     model.status_confirmed = Set(confirmed);
     model.updated_at = Set(now);
     model.version = Set(item.version + 1);
-    model.update(&tx).await?;
+    model.update(conn).await?;
     status_change::ActiveModel {
         tenant_id: Set(tenant.0),
         recommendation_id: Set(id),
         at: Set(now),
         from_status: Set(Some(from.as_str().to_owned())),
-        to_status: Set(request.status.as_str().to_owned()),
-        reason: Set("manual".to_owned()),
+        to_status: Set(change.status.as_str().to_owned()),
+        reason: Set(change.reason.to_owned()),
         actor_name: Set(actor.name.clone()),
         import_run_id: Set(None),
-        note: Set(request.note.clone()),
-        evidence_url: Set(request.evidence_url.clone()),
+        note: Set(change.note.clone()),
+        evidence_url: Set(change.evidence_url.clone()),
         ..Default::default()
     }
-    .insert(&tx)
+    .insert(conn)
     .await?;
-    let comment = match &request.note {
-        Some(note) => format!("{note} ({} in scoregrc)", actor.name),
-        None => format!("Set to {} by {} in scoregrc", request.status.as_str(), actor.name),
-    };
     let write_back =
-        super::write_backs::queue_for_status(&tx, actor, now, tenant, &item, request.status, Some(comment)).await?;
+        write_backs::queue_for_status(conn, actor, now, tenant, &item, change.status, Some(change.write_back_comment))
+            .await?;
     let after = serde_json::json!({
-        "status": request.status,
+        "status": change.status,
         "confirmed_by_microsoft": confirmed,
-        "evidence_url": request.evidence_url,
+        "evidence_url": change.evidence_url,
         "evidence_recorded_at": now,
-        "graph_write_back": write_back.map(|w| serde_json::json!({ "id": w.id, "state": w.state, "outcome": w.outcome })),
+        "reason": change.reason,
+        "graph_write_back": write_back.as_ref().map(|w| serde_json::json!({ "id": w.id, "state": w.state, "outcome": w.outcome })),
     });
-    let mut change = Change::new(Chain::Tenant(tenant), actor, "recommendation", id, "set_status")
+    let mut audit_change = Change::new(Chain::Tenant(tenant), actor, "recommendation", id, "set_status")
         .before(serde_json::json!({ "status": from }))
         .after(after);
-    if let Some(note) = request.note {
-        change = change.comment(note);
+    if let Some(note) = change.note {
+        audit_change = audit_change.comment(note);
     }
-    audit::append(&tx, now, change).await?;
-    tx.commit().await?;
-    Ok(())
+    audit::append(conn, now, audit_change).await?;
+    Ok(write_back)
 }

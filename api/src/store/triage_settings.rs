@@ -38,7 +38,8 @@ impl Default for AuditScope {
     }
 }
 
-async fn read<T: DeserializeOwned>(
+/// A tenant's settings document `key`, or `default` while none is stored.
+pub(super) async fn read<T: DeserializeOwned>(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     key: &str,
@@ -51,7 +52,8 @@ async fn read<T: DeserializeOwned>(
     })
 }
 
-async fn write<T: Serialize>(
+/// Replaces a tenant's settings document `key`, checking the version and recording the change in the trail.
+pub(super) async fn write<T: Serialize>(
     db: &DatabaseConnection,
     actor: &Actor,
     now: DateTime<Utc>,

@@ -60,6 +60,7 @@ struct Ids<'a> {
     token: &'a str,
     run: &'a str,
     recommendation: &'a str,
+    entry: &'a str,
 }
 
 fn fill(path: &str, ids: &Ids<'_>) -> String {
@@ -69,6 +70,7 @@ fn fill(path: &str, ids: &Ids<'_>) -> String {
         .replace("{token_id}", ids.token)
         .replace("{run_id}", ids.run)
         .replace("{recommendation_id}", ids.recommendation)
+        .replace("{entry_id}", ids.entry)
         .replace("{framework}", "iso27001")
         .replace("{control_id}", "5.17")
         .replace("{actionId}", "AdminMFAV2")
@@ -113,8 +115,20 @@ async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_sa
             .unwrap();
         assert_eq!(put.status(), StatusCode::OK);
     }
-    let ids =
-        Ids { tenant: &tenant, user: &target.id, token: &token_id, run: &run_id, recommendation: &recommendation };
+    // A register draft, so reads of it are 200; the steps' example bodies carry a stale version, so no call moves it.
+    let proposal = serde_json::json!({"decision": "risk_acceptance", "recommendation_ids": [recommendation],
+        "risk_description": "r", "business_justification": "b", "compensating_controls": "c", "residual_risk": "low"});
+    let created = app.post(&format!("/api/v1/tenants/{tenant}/risk-acceptances"), &target.token, &proposal).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let entry = json_of(created).await["id"].as_str().unwrap().to_owned();
+    let ids = Ids {
+        tenant: &tenant,
+        user: &target.id,
+        token: &token_id,
+        run: &run_id,
+        recommendation: &recommendation,
+        entry: &entry,
+    };
 
     let mut failures = Vec::new();
     for op in operations(&spec(&app).await) {
@@ -163,7 +177,8 @@ async fn a_member_of_tenant_a_gets_404_for_every_tenant_scoped_route_of_tenant_b
     let (token_id, secret) = app.issue_token("auditor", &[&a]).await;
     principals.push(("service token".to_owned(), secret));
     let some_id = "01900000-0000-7000-8000-000000000000";
-    let ids = Ids { tenant: &b, user: &other.id, token: &token_id, run: some_id, recommendation: some_id };
+    let ids =
+        Ids { tenant: &b, user: &other.id, token: &token_id, run: some_id, recommendation: some_id, entry: some_id };
 
     let mut failures = Vec::new();
     let ops: Vec<Operation> =
