@@ -18,6 +18,8 @@ mod imports_merge;
 mod migrations;
 mod openapi;
 mod operations;
+mod register;
+mod register_dates;
 mod roles;
 mod seed_ui;
 mod startup;

@@ -260,3 +260,38 @@ async fn a_newer_status_supersedes_a_write_back_still_waiting() {
     assert_eq!(outcomes, [("Default", "succeeded"), ("ThirdParty", "superseded")]);
     assert_eq!(patched_states(&stub), [(control, "Default".to_owned())], "the stale state is never written");
 }
+
+#[tokio::test]
+async fn an_approved_acceptance_is_written_as_ignored_with_the_entry_and_revocation_resets_it() {
+    let (mut app, stub, tenant, token) = setup(json!({"enabled": true})).await;
+    let control = stub.get(|s| s.controls[1].id.clone());
+    let id = item_id(&app, &tenant, &control).await;
+    let itm = app.member_of(&tenant, "itm", "it_manager").await;
+    let ciso = app.member_of(&tenant, "ciso", "ciso").await;
+    let proposal = json!({"decision": "risk_acceptance", "recommendation_ids": [id], "risk_description": "r",
+        "business_justification": "b", "compensating_controls": "c", "residual_risk": "medium"});
+    let entry = json_of(app.post(&format!("/api/v1/tenants/{tenant}/risk-acceptances"), &token, &proposal).await).await;
+    let path = format!("/api/v1/tenants/{tenant}/risk-acceptances/{}", entry["id"].as_str().unwrap());
+    let mut version = entry["version"].clone();
+    for (who, step, body) in [
+        (&token, "submit", json!({})),
+        (&itm.token, "review", json!({"business_context": "accepted for one year"})),
+        (&ciso.token, "approve", json!({})),
+    ] {
+        let mut body = body;
+        body["version"] = version;
+        let response = app.post(&format!("{path}/{step}"), who, &body).await;
+        assert_eq!(response.status(), StatusCode::OK, "{step}");
+        version = json_of(response).await["version"].clone();
+    }
+    let sent = wait_for(&mut app, &tenant, &id, |w| w["state"] == "Ignored" && w["outcome"] == "succeeded").await;
+    let comment = sent["comment"].as_str().unwrap();
+    assert!(comment.contains("RA-0001") && comment.contains("approved by ciso"), "{comment}");
+    assert_eq!(stub.get(|s| s.controls[1].state.clone()), "Ignored");
+
+    let revoke =
+        app.post(&format!("{path}/revoke"), &ciso.token, &json!({"version": version, "reason": "fixed"})).await;
+    assert_eq!(revoke.status(), StatusCode::OK);
+    wait_for(&mut app, &tenant, &id, |w| w["state"] == "Default" && w["outcome"] == "succeeded").await;
+    assert_eq!(patched_states(&stub), [(control.clone(), "Ignored".to_owned()), (control, "Default".to_owned())]);
+}

@@ -113,7 +113,7 @@ async fn expire(db: &DatabaseConnection, now: DateTime<Utc>, id: uuid::Uuid) -> 
     let comment = format!("not renewed by {review} plus {} days of grace", policy.grace_days);
     record_event(&tx, &actor, now, &saved, "expire", Some(EntryState::Approved), EntryState::Expired, Some(comment))
         .await?;
-    let key = format!("risk_acceptance:{id}:expired:{review}");
+    let key = format!("risk_acceptance:{id}:review:{review}:expired");
     notifications::enqueue(
         &tx,
         Some(TenantId(entry.tenant_id)),
