@@ -2,6 +2,7 @@
 //! Passwords are fresh on every start and printed, never fixed in the code. The tenant's data is loaded once.
 
 mod data;
+mod register;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -84,6 +85,7 @@ pub async fn ensure(
             == 0;
     if empty {
         data::load(importer, tenant.id, now).await?;
+        register::load(db, tenant.id, now).await?;
     }
     for (id, hash) in to_reset {
         users::set_password(db, &actor, now, id, hash, false).await?;

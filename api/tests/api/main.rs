@@ -20,6 +20,7 @@ mod openapi;
 mod operations;
 mod register;
 mod register_dates;
+mod register_matrix;
 mod roles;
 mod seed_ui;
 mod startup;

@@ -98,6 +98,12 @@ async fn the_demo_tenant_has_recommendations_history_regressions_and_defender_da
     let score = get(format!("/api/v1/tenants/{tenant}/score")).await;
     assert_eq!(score["defender"]["subscriptions"].as_array().unwrap().len(), 1);
     assert!(score["m365"]["percent"].as_f64().unwrap() > 0.0);
+    let register = get(format!("/api/v1/tenants/{tenant}/risk-acceptances")).await;
+    let states: Vec<&str> =
+        register["items"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["submitted", "approved"], "a decision waiting for review and the seed's approved example");
+    let rows = get(format!("/api/v1/tenants/{tenant}/risk-register")).await;
+    assert_eq!(rows[0]["risk_description"], "Reduces visibility into unsanctioned SaaS app usage (shadow IT)");
 }
 
 #[tokio::test]
