@@ -184,3 +184,33 @@ async fn record_event(
     }
     super::audit::append(conn, now, change).await
 }
+
+/// An entry about to be changed, read inside the write: checked for the version the caller based the change on,
+/// with the tenant's policy, its effective state and its items.
+struct ForWrite {
+    entry: crate::entities::risk_acceptance::Model,
+    policy: RegisterPolicy,
+    state: EntryState,
+    items: Vec<crate::entities::recommendation::Model>,
+}
+
+async fn for_write(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: uuid::Uuid,
+    version: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<ForWrite, StoreError> {
+    use crate::entities::risk_acceptance;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let entry = risk_acceptance::Entity::find_by_id(id)
+        .filter(risk_acceptance::Column::TenantId.eq(tenant.0))
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("risk acceptance"))?;
+    super::error::require_version(version, entry.version)?;
+    let policy = policy(conn, tenant).await?.value;
+    let state = read::effective(&entry, &policy, now);
+    let items = read::covered_items(conn, std::iter::once(id)).await?.remove(&id).unwrap_or_default();
+    Ok(ForWrite { entry, policy, state, items })
+}

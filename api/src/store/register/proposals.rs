@@ -6,8 +6,8 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-use super::read::{covered_items, effective, snapshot};
-use super::{RiskAcceptance, policy, record_event};
+use super::read::snapshot;
+use super::{ForWrite, RiskAcceptance, for_write, record_event};
 use crate::domain::Violations;
 use crate::domain::audit::Actor;
 use crate::domain::ids::TenantId;
@@ -17,7 +17,6 @@ use crate::domain::register::workflow::{Action, Attempt, Refusal, check};
 use crate::domain::register::{EntryState, policy::low_impact};
 use crate::domain::role::Role;
 use crate::entities::{recommendation, risk_acceptance, risk_acceptance_item};
-use crate::store::error::require_version;
 use crate::store::{StoreError, begin_write};
 
 /// Loads the proposal's items, in its order, refusing unknown, removed, completed or already-covered ones.
@@ -156,15 +155,7 @@ pub async fn update(
     version: Option<i64>,
 ) -> Result<RiskAcceptance, StoreError> {
     let tx = begin_write(db).await?;
-    let entry = risk_acceptance::Entity::find_by_id(id)
-        .filter(risk_acceptance::Column::TenantId.eq(tenant.0))
-        .one(&tx)
-        .await?
-        .ok_or(StoreError::NotFound("risk acceptance"))?;
-    require_version(version, entry.version)?;
-    let policy = policy(&tx, tenant).await?.value;
-    let state = effective(&entry, &policy, now);
-    let current = covered_items(&tx, std::iter::once(id)).await?.remove(&id).unwrap_or_default();
+    let ForWrite { entry, policy, state, items: current } = for_write(&tx, tenant, id, version, now).await?;
     let attempt = Attempt {
         action: Action::Update,
         state,

@@ -5,12 +5,12 @@
 //! its view is stale (412), not that the state it never saw forbids its step.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
 use super::effects::{apply_decision, restore_items};
 use super::proposals::refusal;
-use super::read::{covered_items, effective, snapshot};
-use super::{RiskAcceptance, policy, record_event};
+use super::read::snapshot;
+use super::{ForWrite, RiskAcceptance, for_write, record_event};
 use crate::domain::audit::Actor;
 use crate::domain::ids::TenantId;
 use crate::domain::register::policy::{low_impact, review_date};
@@ -18,7 +18,6 @@ use crate::domain::register::workflow::{Action, Attempt, check};
 use crate::domain::register::{EntryState, ResidualRisk};
 use crate::domain::role::Role;
 use crate::entities::risk_acceptance;
-use crate::store::error::require_version;
 use crate::store::{StoreError, begin_write};
 
 /// A step as asked for.
@@ -47,15 +46,7 @@ pub async fn take_step(
     request: StepRequest,
 ) -> Result<RiskAcceptance, StoreError> {
     let tx = begin_write(db).await?;
-    let entry = risk_acceptance::Entity::find_by_id(id)
-        .filter(risk_acceptance::Column::TenantId.eq(tenant.0))
-        .one(&tx)
-        .await?
-        .ok_or(StoreError::NotFound("risk acceptance"))?;
-    require_version(request.version, entry.version)?;
-    let policy = policy(&tx, tenant).await?.value;
-    let from = effective(&entry, &policy, now);
-    let items = covered_items(&tx, std::iter::once(id)).await?.remove(&id).unwrap_or_default();
+    let ForWrite { entry, policy, state: from, items } = for_write(&tx, tenant, id, request.version, now).await?;
     let (points_now, category_now) = snapshot(&items);
     let residual: ResidualRisk = entry.residual_risk.parse().unwrap_or(ResidualRisk::High);
     let attempt = Attempt {
