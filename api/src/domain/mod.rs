@@ -1,6 +1,7 @@
 //! Pure rules of the domain: no I/O, no database, no HTTP. Everything here is unit-tested.
 
 pub mod audit;
+pub mod board;
 pub mod bucket;
 pub mod change;
 pub mod coverage;
@@ -8,6 +9,7 @@ pub mod error;
 pub mod framework;
 pub mod ids;
 pub mod principal;
+pub mod quarter;
 pub mod rating;
 pub mod recommendation;
 pub mod register;
