@@ -13,6 +13,7 @@ pub mod quarter;
 pub mod rating;
 pub mod recommendation;
 pub mod register;
+pub mod roadmap;
 pub mod role;
 pub mod score;
 pub mod service_token;
