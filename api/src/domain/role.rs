@@ -77,6 +77,10 @@ pub enum Permission {
     Operate,
     /// How the tenant prioritises: priority rules, audit scope, register policy, thresholds.
     Govern,
+    /// Management sign-off on delivery: lock a roadmap baseline, approve change records.
+    Approve,
+    /// The CISO's own signature: sign off the board report.
+    SignOff,
 }
 
 impl Permission {
@@ -88,6 +92,8 @@ impl Permission {
             Permission::ReadAudit => &[Role::Auditor, Role::Ciso, Role::Admin],
             Permission::Operate => &[Role::Engineer, Role::ItManager, Role::Ciso],
             Permission::Govern => &[Role::Ciso, Role::Admin],
+            Permission::Approve => &[Role::ItManager, Role::Ciso],
+            Permission::SignOff => &[Role::Ciso],
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod api_token;
 pub mod api_token_tenant;
 pub mod audit_log;
+pub mod board_report;
 pub mod catalog_update;
 pub mod catalog_version;
 pub mod connector;
@@ -24,6 +25,10 @@ pub mod recommendation_source;
 pub mod risk_acceptance;
 pub mod risk_acceptance_event;
 pub mod risk_acceptance_item;
+pub mod roadmap;
+pub mod roadmap_dependency;
+pub mod roadmap_event;
+pub mod roadmap_item;
 pub mod score_snapshot;
 pub mod setting;
 pub mod status_change;

@@ -32,6 +32,10 @@ pub struct ReadAudit;
 pub struct Operate;
 /// How the tenant prioritises: ciso, admin.
 pub struct Govern;
+/// Management sign-off on delivery (roadmap baseline, change approvals): it_manager, ciso.
+pub struct Approve;
+/// The board report's signature: ciso.
+pub struct SignOff;
 
 impl Policy for SignedIn {
     const PERMISSION: Permission = Permission::SignedIn;
@@ -50,6 +54,12 @@ impl Policy for Operate {
 }
 impl Policy for Govern {
     const PERMISSION: Permission = Permission::Govern;
+}
+impl Policy for Approve {
+    const PERMISSION: Permission = Permission::Approve;
+}
+impl Policy for SignOff {
+    const PERMISSION: Permission = Permission::SignOff;
 }
 
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {

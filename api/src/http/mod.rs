@@ -20,6 +20,8 @@ pub mod recommendations;
 pub mod register;
 pub mod register_steps;
 pub mod register_view;
+pub mod roadmap;
+pub mod roadmap_items;
 pub mod score;
 pub mod seed_ui;
 pub mod tenant_frameworks;
@@ -78,7 +80,9 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(tenant_frameworks::configure)
         .configure(register::configure)
         .configure(register_steps::configure)
-        .configure(register_view::configure);
+        .configure(register_view::configure)
+        .configure(roadmap::configure)
+        .configure(roadmap_items::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

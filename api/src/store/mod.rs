@@ -20,6 +20,7 @@ pub mod ratings;
 mod recommendation_view;
 pub mod recommendations;
 pub mod register;
+pub mod roadmap;
 pub mod scores;
 pub mod settings;
 pub mod statuses;

@@ -61,6 +61,7 @@ struct Ids<'a> {
     run: &'a str,
     recommendation: &'a str,
     entry: &'a str,
+    item: &'a str,
 }
 
 fn fill(path: &str, ids: &Ids<'_>) -> String {
@@ -71,6 +72,8 @@ fn fill(path: &str, ids: &Ids<'_>) -> String {
         .replace("{run_id}", ids.run)
         .replace("{recommendation_id}", ids.recommendation)
         .replace("{entry_id}", ids.entry)
+        .replace("{quarter}", "2026-Q4")
+        .replace("{item_id}", ids.item)
         .replace("{framework}", "iso27001")
         .replace("{control_id}", "5.17")
         .replace("{actionId}", "AdminMFAV2")
@@ -121,6 +124,25 @@ async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_sa
     let created = app.post(&format!("/api/v1/tenants/{tenant}/risk-acceptances"), &target.token, &proposal).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let entry = json_of(created).await["id"].as_str().unwrap().to_owned();
+    // A plan for the quarter with one item and a locked baseline, so its reads are 200.
+    let open =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?status=to_address"), &target.token).await)
+            .await;
+    let second = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .find(|id| *id != recommendation)
+        .unwrap()
+        .to_owned();
+    let plan_path = format!("/api/v1/tenants/{tenant}/roadmaps/2026-Q4");
+    let plan =
+        app.post(&format!("{plan_path}/items"), &target.token, &serde_json::json!({"recommendation_id": second})).await;
+    assert_eq!(plan.status(), StatusCode::OK);
+    let item = json_of(plan).await["items"][0]["id"].as_str().unwrap().to_owned();
+    let ciso = &tokens.iter().find(|(r, _)| *r == "ciso").unwrap().1;
+    assert_eq!(app.post(&format!("{plan_path}/baseline"), ciso, &serde_json::json!({})).await.status(), StatusCode::OK);
     let ids = Ids {
         tenant: &tenant,
         user: &target.id,
@@ -128,6 +150,7 @@ async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_sa
         run: &run_id,
         recommendation: &recommendation,
         entry: &entry,
+        item: &item,
     };
 
     let mut failures = Vec::new();
@@ -177,8 +200,15 @@ async fn a_member_of_tenant_a_gets_404_for_every_tenant_scoped_route_of_tenant_b
     let (token_id, secret) = app.issue_token("auditor", &[&a]).await;
     principals.push(("service token".to_owned(), secret));
     let some_id = "01900000-0000-7000-8000-000000000000";
-    let ids =
-        Ids { tenant: &b, user: &other.id, token: &token_id, run: some_id, recommendation: some_id, entry: some_id };
+    let ids = Ids {
+        tenant: &b,
+        user: &other.id,
+        token: &token_id,
+        run: some_id,
+        recommendation: some_id,
+        entry: some_id,
+        item: some_id,
+    };
 
     let mut failures = Vec::new();
     let ops: Vec<Operation> =
