@@ -21,6 +21,7 @@ mod operations;
 mod register;
 mod register_dates;
 mod register_matrix;
+mod roadmap;
 mod roles;
 mod seed_ui;
 mod startup;
