@@ -33,12 +33,20 @@ impl Quarter {
 
     /// The quarter after it.
     pub fn next(self) -> Self {
-        if self.number == 4 { Self { year: self.year + 1, number: 1 } } else { Self { number: self.number + 1, ..self } }
+        if self.number == 4 {
+            Self { year: self.year + 1, number: 1 }
+        } else {
+            Self { number: self.number + 1, ..self }
+        }
     }
 
     /// The quarter before it.
     pub fn previous(self) -> Self {
-        if self.number == 1 { Self { year: self.year - 1, number: 4 } } else { Self { number: self.number - 1, ..self } }
+        if self.number == 1 {
+            Self { year: self.year - 1, number: 4 }
+        } else {
+            Self { number: self.number - 1, ..self }
+        }
     }
 
     /// Whether `date` falls in it.
