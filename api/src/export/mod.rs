@@ -1,6 +1,8 @@
-//! Exporters: what leaves scoregrc for another system or a person's spreadsheet. Like importers, they live apart
-//! from the routes.
+//! Exporters: what leaves scoregrc for another system, a person's spreadsheet or the board's printout. Like importers,
+//! they live apart from the routes.
 
+pub mod board_html;
 pub mod cells;
 pub mod graph_write_back;
 pub mod register_csv;
+pub mod svg_chart;

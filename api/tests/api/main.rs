@@ -3,7 +3,9 @@
 
 mod audit;
 mod auth;
+mod board_pdf;
 mod catalogs;
+mod chromium;
 mod cli;
 mod coverage;
 mod custom_frameworks;
