@@ -19,6 +19,8 @@ pub struct JobRunner {
     writer: GraphWriter,
     wake: Notify,
     finished: watch::Sender<u64>,
+    /// The day quarter closing last ran.
+    quarters_checked: tokio::sync::Mutex<Option<chrono::NaiveDate>>,
 }
 
 impl JobRunner {
@@ -30,7 +32,13 @@ impl JobRunner {
             data_key: importer.data_key.clone(),
             retry: importer.retry.clone(),
         };
-        Arc::new(Self { importer, writer, wake: Notify::new(), finished: watch::Sender::new(0) })
+        Arc::new(Self {
+            importer,
+            writer,
+            wake: Notify::new(),
+            finished: watch::Sender::new(0),
+            quarters_checked: tokio::sync::Mutex::new(None),
+        })
     }
 
     /// Tells the runner a job was queued.
@@ -51,6 +59,7 @@ impl JobRunner {
             runner.recover().await;
             loop {
                 runner.sweep_register().await;
+                runner.close_quarters().await;
                 while runner.run_next().await {}
                 tokio::select! {
                     _ = runner.wake.notified() => {}
@@ -69,6 +78,25 @@ impl JobRunner {
                 }
             }
             Err(e) => tracing::error!(error = %e, "could not recover interrupted jobs"),
+        }
+    }
+
+    /// Once a day (on the injected clock): snapshot the board report of a quarter that has just ended and close
+    /// its plans, so a past quarter never shows later figures.
+    async fn close_quarters(&self) {
+        let today = self.importer.clock.now().date_naive();
+        let mut checked = self.quarters_checked.lock().await;
+        if *checked == Some(today) {
+            return;
+        }
+        match crate::store::board::close_quarters(&self.importer.db, self.importer.clock.now()).await {
+            Ok(taken) => {
+                *checked = Some(today);
+                if taken > 0 {
+                    self.finished.send_modify(|n| *n += 1);
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "could not close the ended quarter"),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod board;
 pub mod connectors;
 pub mod coverage;
 pub mod extract;
@@ -82,7 +83,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(register_steps::configure)
         .configure(register_view::configure)
         .configure(roadmap::configure)
-        .configure(roadmap_items::configure);
+        .configure(roadmap_items::configure)
+        .configure(board::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

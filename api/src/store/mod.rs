@@ -2,6 +2,7 @@
 //! their audit row inside it; helpers that take `&impl ConnectionTrait` compose inside a caller's transaction.
 
 pub mod audit;
+pub mod board;
 pub mod catalogs;
 pub mod connectors;
 pub mod coverage;

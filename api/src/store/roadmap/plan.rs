@@ -369,6 +369,8 @@ pub async fn lock_baseline(
             target_date: r.target_date,
         })
         .collect();
+    // What the plan promised when it was locked: the board report sets it against what was achieved.
+    let projection = super::read::get(&tx, tenant, quarter, now).await?.projection;
     let mut model: roadmap::ActiveModel = plan.clone().into();
     model.baseline = Set(Some(serde_json::to_string(&baseline).unwrap_or_default()));
     model.baseline_locked_at = Set(Some(now));
@@ -376,7 +378,13 @@ pub async fn lock_baseline(
     model.version = Set(plan.version + 1);
     model.updated_at = Set(now);
     model.update(&tx).await?;
-    log(&tx, &plan, now, &actor.name, "lock_baseline", None, serde_json::json!({ "items": baseline.len() })).await?;
+    let detail = serde_json::json!({
+        "items": baseline.len(),
+        "projected_percent": projection.projected_percent,
+        "projected_points": projection.projected_points,
+        "points_gained": projection.points_gained,
+    });
+    log(&tx, &plan, now, &actor.name, "lock_baseline", None, detail).await?;
     tx.commit().await?;
     Ok(())
 }
