@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod board;
 mod board_pdf;
 mod catalogs;
 mod chromium;

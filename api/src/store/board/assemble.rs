@@ -83,6 +83,8 @@ async fn completed(
     let changes = status_change::Entity::find()
         .filter(status_change::Column::TenantId.eq(tenant.0))
         .filter(status_change::Column::ToStatus.eq(Status::Completed.as_str()))
+        // Complete when first seen is not an action taken in the quarter.
+        .filter(status_change::Column::Reason.ne("new_item"))
         .filter(status_change::Column::At.gte(from))
         .filter(status_change::Column::At.lt(to))
         .order_by_asc(status_change::Column::At)
