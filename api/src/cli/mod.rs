@@ -1,6 +1,7 @@
 //! The `scoregrc` command line: flags and `SCOREGRC_*` variables, read here and nowhere else.
 
 mod import;
+mod planning;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -57,6 +58,12 @@ enum Command {
     Openapi,
     /// Import Secure Score into a tenant: a portal export file, or through a configured connector.
     Import(import::ImportArgs),
+    /// Quarterly roadmaps.
+    #[command(subcommand)]
+    Roadmap(planning::RoadmapCommand),
+    /// Reports.
+    #[command(subcommand)]
+    Report(planning::ReportCommand),
     /// Write a consistent copy of the live database to a file.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -151,6 +158,8 @@ impl Cli {
                 issue_token(config, clock, name, role, tenants, expires_in).await
             }
             Command::Import(args) => import::run(config, clock, args).await,
+            Command::Roadmap(command) => planning::roadmap(config, command).await,
+            Command::Report(command) => planning::report(config, command).await,
             Command::Openapi => {
                 println!("{}", crate::http::openapi_document().to_pretty_json()?);
                 Ok(())

@@ -3,6 +3,7 @@
 
 mod data;
 mod register;
+mod roadmap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -86,6 +87,7 @@ pub async fn ensure(
     if empty {
         data::load(importer, tenant.id, now).await?;
         register::load(db, tenant.id, now).await?;
+        roadmap::load(db, tenant.id, now).await?;
     }
     for (id, hash) in to_reset {
         users::set_password(db, &actor, now, id, hash, false).await?;

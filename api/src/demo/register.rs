@@ -16,7 +16,8 @@ use crate::store::StoreError;
 use crate::store::register::{self, StepRequest};
 use crate::store::users;
 
-async fn demo_actor(db: &DatabaseConnection, role: Role) -> Result<Actor, StoreError> {
+/// A demo user as an actor, by role.
+pub(super) async fn demo_actor(db: &DatabaseConnection, role: Role) -> Result<Actor, StoreError> {
     let name = super::demo_username(role);
     let user = users::find_by_username(db, &name).await?.ok_or(StoreError::NotFound("demo user"))?;
     Ok(Actor { kind: ActorKind::User, id: Some(user.id.to_string()), name })

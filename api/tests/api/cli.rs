@@ -135,3 +135,51 @@ async fn import_through_the_graph_connector_runs_inline() {
     let listed = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations"), &app.admin_token).await).await;
     assert_eq!(listed["total"], 12);
 }
+
+#[tokio::test]
+async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Contoso").await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
+    let imported = scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).output().unwrap();
+    assert!(imported.status.success());
+    let items =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?q=AdminMFAV2"), &app.admin_token).await)
+            .await;
+    let mfa = items["items"][0]["id"].as_str().unwrap().to_owned();
+    let engineer = app.member_of(&tenant, "eng", "engineer").await;
+    let rating = serde_json::json!({"risk_reduction": "high", "implementation_effort": "low"});
+    let path = format!("/api/v1/tenants/{tenant}/recommendations/{mfa}/rating");
+    let rated = app.request(reqwest::Method::PUT, &path, &engineer.token).json(&rating).send().await.unwrap();
+    assert_eq!(rated.status(), StatusCode::OK);
+
+    // A quarter far enough ahead that the machine's own clock never finds it over.
+    let suggested = scoregrc(&app.db_path)
+        .args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q1"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&suggested.stdout);
+    assert!(suggested.status.success(), "{}", String::from_utf8_lossy(&suggested.stderr));
+    assert!(stdout.contains("2030-Q1 plan for Contoso: 1 item(s) suggested"), "{stdout}");
+    assert!(
+        stdout.contains("Ensure multifactor authentication is enabled for all users in administrative roles"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("warning: the plan holds 1 items"), "{stdout}");
+    let bad = scoregrc(&app.db_path)
+        .args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q5"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("board.html");
+    let report = scoregrc(&app.db_path)
+        .args(["report", "board", "--tenant", "Contoso", "--quarter", "2030-Q1", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("Contoso") && html.contains("2030-Q1"), "the page names the tenant and quarter");
+}

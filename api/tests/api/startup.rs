@@ -102,6 +102,16 @@ async fn the_demo_tenant_has_recommendations_history_regressions_and_defender_da
     let states: Vec<&str> =
         register["items"].as_array().unwrap().iter().map(|e| e["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["submitted", "approved"], "a decision waiting for review and the seed's approved example");
+    let plans = get(format!("/api/v1/tenants/{tenant}/roadmaps")).await;
+    let quarter = plans[0]["quarter"].as_str().unwrap().to_owned();
+    let plan = get(format!("/api/v1/tenants/{tenant}/roadmaps/{quarter}")).await;
+    let mut phases: Vec<&str> =
+        plan["items"].as_array().unwrap().iter().map(|i| i["phase"]["phase"].as_str().unwrap()).collect();
+    phases.sort();
+    phases.dedup();
+    assert_eq!(phases, ["done", "early_adopters", "general", "not_started", "pilot"], "an item in every phase");
+    let report = get(format!("/api/v1/tenants/{tenant}/reports/board/{quarter}")).await;
+    assert!(report["roadmap"]["slipped"].as_u64().unwrap() >= 1, "one slipped item: {}", report["roadmap"]);
     let rows = get(format!("/api/v1/tenants/{tenant}/risk-register")).await;
     assert_eq!(rows[0]["risk_description"], "Reduces visibility into unsanctioned SaaS app usage (shadow IT)");
 }
