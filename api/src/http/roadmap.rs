@@ -13,7 +13,7 @@ use crate::domain::quarter::Quarter;
 use crate::domain::roadmap::baseline::BaselineDiff;
 use crate::domain::user::check_name;
 use crate::state::AppState;
-use crate::store::roadmap::{self, AddItem, Roadmap, RoadmapSummary};
+use crate::store::roadmap::{self, AddItem, Roadmap, RoadmapChange, RoadmapSummary};
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -24,7 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(remove_roadmap_item)
         .service(reorder_roadmap)
         .service(lock_roadmap_baseline)
-        .service(get_roadmap_baseline_diff);
+        .service(get_roadmap_baseline_diff)
+        .service(list_roadmap_changes);
 }
 
 /// The quarter in a path, checked.
@@ -280,4 +281,28 @@ async fn get_roadmap_baseline_diff(
 ) -> Reply<web::Json<BaselineDiff>> {
     let q = quarter(&path?.1)?;
     Ok(web::Json(roadmap::baseline_diff(&state.db, caller.tenant.id, q, state.clock.now()).await?))
+}
+
+/// List a plan's changes
+///
+/// Every change, oldest first: who, when, what; those made after the baseline was locked are marked.
+#[utoipa::path(
+    tag = "roadmap",
+    params(("tenant_id" = uuid::Uuid, Path), ("quarter" = String, Path, example = "2027-Q1")),
+    responses(
+        (status = 200, body = Vec<RoadmapChange>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin", "ciso", "it_manager", "engineer", "auditor"]))
+)]
+#[get("/tenants/{tenant_id}/roadmaps/{quarter}/changes")]
+async fn list_roadmap_changes(
+    state: web::Data<AppState>,
+    caller: TenantCaller<ReadTenant>,
+    path: PathOf<(uuid::Uuid, String)>,
+) -> Reply<web::Json<Vec<RoadmapChange>>> {
+    let q = quarter(&path?.1)?;
+    Ok(web::Json(roadmap::changes(&state.db, caller.tenant.id, q).await?))
 }

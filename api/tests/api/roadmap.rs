@@ -280,4 +280,14 @@ async fn phases_drive_statuses_done_waits_for_microsoft_and_the_baseline_shows_w
     assert_eq!(names("slipped"), ["Ensure DLP policies are enabled"]);
     assert_eq!(names("removed"), ["Ensure DLP policies are enabled"]);
     assert_eq!(names("added"), ["Ensure ‘Microsoft Azure Management’ is limited to administrative roles"]);
+    let changes = json_of(p.app.get(&p.path("/changes"), &p.eng.token).await).await;
+    let logged: Vec<(&str, bool)> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["kind"].as_str().unwrap(), c["after_baseline"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(logged[..3], [("add", false), ("add", false), ("lock_baseline", false)]);
+    assert!(logged[3..].iter().all(|(_, after)| *after), "every later change is logged against the baseline");
+    assert!(logged.contains(&("remove", true)) && logged.contains(&("phase", true)));
 }

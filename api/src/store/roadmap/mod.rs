@@ -2,14 +2,16 @@
 //! phase, dependencies and change record, the events logged against its locked baseline, and the status effects
 //! its phases have on recommendations.
 
+mod baseline;
 mod items;
 mod plan;
 mod read;
 
+pub use baseline::{RoadmapChange, changes, close_ended, lock_baseline};
 pub use items::{
     BusinessLeadApproval, ItemUpdate, PhaseChange, approve_as_it_manager, record_business_lead, set_phase, update_item,
 };
-pub use plan::{AddItem, add_item, close_ended, lock_baseline, remove_item, reorder, suggest};
+pub use plan::{AddItem, add_item, remove_item, reorder, suggest};
 pub use read::{baseline_diff, get, list};
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -11,7 +11,6 @@ use crate::domain::audit::Actor;
 use crate::domain::ids::TenantId;
 use crate::domain::quarter::Quarter;
 use crate::domain::recommendation::{Status, fully_achieved};
-use crate::domain::roadmap::baseline::BaselineItem;
 use crate::domain::roadmap::{Candidate, Phase};
 use crate::entities::{recommendation, roadmap, roadmap_item};
 use crate::store::error::check_version;
@@ -23,7 +22,7 @@ use crate::store::{StoreError, begin_write};
 pub const SUGGESTION_CAP: usize = 15;
 
 /// The open plan for `quarter`, created on first use. A closed plan takes no more changes.
-async fn open_plan(
+pub(super) async fn open_plan(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     quarter: Quarter,
@@ -204,7 +203,7 @@ async fn append(
     log(conn, plan, now, &actor.name, "add", Some((id, rec.id)), detail).await
 }
 
-async fn views(
+pub(super) async fn views(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     ids: Option<&[uuid::Uuid]>,
@@ -343,67 +342,4 @@ pub async fn reorder(
     touch(&tx, &plan, now).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Freezes the plan as the quarter's baseline; later changes are logged against it.
-pub async fn lock_baseline(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    now: DateTime<Utc>,
-    tenant: TenantId,
-    quarter: Quarter,
-) -> Result<(), StoreError> {
-    let tx = begin_write(db).await?;
-    let plan = open_plan(&tx, tenant, quarter, now).await?;
-    if plan.baseline_locked_at.is_some() {
-        return Err(StoreError::Conflict(format!("the {quarter} baseline is already locked")));
-    }
-    let rows = item_rows(&tx, plan.id).await?;
-    let ids: Vec<uuid::Uuid> = rows.iter().map(|r| r.recommendation_id).collect();
-    let recs = views(&tx, tenant, Some(&ids), now).await?;
-    let baseline: Vec<BaselineItem> = rows
-        .iter()
-        .map(|r| BaselineItem {
-            recommendation_id: r.recommendation_id,
-            title: recs.iter().find(|v| v.id == r.recommendation_id).map(|v| v.title.clone()).unwrap_or_default(),
-            target_date: r.target_date,
-        })
-        .collect();
-    // What the plan promised when it was locked: the board report sets it against what was achieved.
-    let projection = super::read::get(&tx, tenant, quarter, now).await?.projection;
-    let mut model: roadmap::ActiveModel = plan.clone().into();
-    model.baseline = Set(Some(serde_json::to_string(&baseline).unwrap_or_default()));
-    model.baseline_locked_at = Set(Some(now));
-    model.baseline_locked_by = Set(Some(actor.name.clone()));
-    model.version = Set(plan.version + 1);
-    model.updated_at = Set(now);
-    model.update(&tx).await?;
-    let detail = serde_json::json!({
-        "items": baseline.len(),
-        "projected_percent": projection.projected_percent,
-        "projected_points": projection.projected_points,
-        "points_gained": projection.points_gained,
-    });
-    log(&tx, &plan, now, &actor.name, "lock_baseline", None, detail).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Closes open plans whose quarter ended before `now`; answers the (tenant, quarter) of each.
-pub async fn close_ended(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Vec<(TenantId, Quarter)>, StoreError> {
-    let open = roadmap::Entity::find().filter(roadmap::Column::State.eq("open")).all(db).await?;
-    let mut closed = Vec::new();
-    for plan in open {
-        let Ok(quarter) = plan.quarter.parse::<Quarter>() else { continue };
-        if !quarter.has_ended(now.date_naive()) {
-            continue;
-        }
-        let mut model: roadmap::ActiveModel = plan.clone().into();
-        model.state = Set("closed".into());
-        model.closed_at = Set(Some(now));
-        model.version = Set(plan.version + 1);
-        model.update(db).await?;
-        closed.push((TenantId(plan.tenant_id), quarter));
-    }
-    Ok(closed)
 }
