@@ -71,6 +71,9 @@ pub struct Gap {
     pub title: String,
     pub category: Option<String>,
     pub points_available: f64,
+    /// The risk reduction closing it brings: the team's rating, else the suggestion (`high`, `medium`, `low`).
+    #[serde(default)]
+    pub risk_reduction: Option<String>,
     /// `to_address`, `planned`, `in_progress` or `risk_accepted`.
     pub status: String,
     /// Why it is open: the register entry's justification, the roadmap item, or its priority bucket.

@@ -166,12 +166,13 @@ fn gaps(gaps: &[Gap]) -> Markup {
                 }
                 table {
                     thead { tr {
-                        th { "Gap" } th { "Category" } th.num { "Points" } th { "Status" } th { "Why" }
+                        th { "Gap" } th { "Category" } th.num { "Points" } th { "Risk" } th { "Status" } th { "Why" }
                     } }
                     tbody { @for gap in gaps { tr {
                         td { (gap.title) }
                         td { (gap.category.as_deref().unwrap_or(MISSING)) }
                         td.num { (number(gap.points_available)) }
+                        td { (gap.risk_reduction.as_deref().unwrap_or(MISSING)) }
                         td.nowrap { (status_label(&gap.status)) }
                         td { (gap.why) }
                     } } }

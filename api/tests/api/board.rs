@@ -132,6 +132,9 @@ async fn the_report_adds_up_to_what_was_imported_planned_and_delivered() {
     let expected_points: f64 = [4.5, 7.0, 7.0, 5.0, 3.0, 2.0].iter().sum();
     assert_eq!(gaps.iter().map(|g| g.1).sum::<f64>(), expected_points, "{gaps:?}");
     assert_eq!(gaps[0].1, 7.0, "largest first");
+    let risks: Vec<&str> =
+        report["gaps"].as_array().unwrap().iter().filter_map(|g| g["risk_reduction"].as_str()).collect();
+    assert!(!risks.is_empty(), "each gap says how much risk closing it removes (rating, else suggestion)");
 
     for framework in ["iso27001", "nis2"] {
         let coverage = json_of(b.app.get(&b.path(&format!("/coverage/{framework}")), &b.eng).await).await;

@@ -35,6 +35,7 @@ fn realistic_report() -> BoardReport {
         title: title.into(),
         category: Some(category.into()),
         points_available: points,
+        risk_reduction: Some("high".into()),
         status: status.into(),
         why: why.into(),
     };

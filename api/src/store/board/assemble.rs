@@ -213,6 +213,11 @@ pub async fn assemble(
             title: i.title.clone(),
             category: i.category.clone(),
             points_available: i.points_available,
+            risk_reduction: i
+                .rating
+                .risk_reduction
+                .or(i.suggested_rating.risk_reduction)
+                .map(|l| format!("{l:?}").to_lowercase()),
             status: i.status.as_str().to_owned(),
             why: gap_reason(i, register.get(&i.id)),
         })
