@@ -58,6 +58,7 @@ impl JobRunner {
         tokio::spawn(async move {
             runner.recover().await;
             loop {
+                runner.start_scheduled_syncs().await;
                 runner.sweep_register().await;
                 runner.close_quarters().await;
                 while runner.run_next().await {}
@@ -97,6 +98,33 @@ impl JobRunner {
                 }
             }
             Err(e) => tracing::error!(error = %e, "could not close the ended quarter"),
+        }
+    }
+
+    /// Queues each tenant's daily sync when its slot comes (once per slot, once to catch up after downtime). A
+    /// connector whose previous import is still going is skipped, so one tenant's syncs never overlap.
+    async fn start_scheduled_syncs(&self) {
+        let now = self.importer.clock.now();
+        let due = match crate::store::sync_schedule::claim_due(&self.importer.db, now).await {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the sync schedules");
+                return;
+            }
+        };
+        let actor = crate::domain::audit::Actor::system("schedule");
+        for sync in due {
+            for kind in sync.connectors {
+                match self.importer.queue_connector(sync.tenant, &actor, kind, true).await {
+                    Ok(run) => {
+                        tracing::info!(tenant = %sync.tenant, run = %run.id, kind = kind.as_str(), "scheduled sync queued")
+                    }
+                    Err(crate::import::error::ImportError::AlreadyRunning(run)) => {
+                        tracing::info!(tenant = %sync.tenant, %run, "scheduled sync skipped: the previous one is still running")
+                    }
+                    Err(e) => tracing::error!(tenant = %sync.tenant, error = %e, "could not queue a scheduled sync"),
+                }
+            }
         }
     }
 

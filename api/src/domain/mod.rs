@@ -1,5 +1,6 @@
 //! Pure rules of the domain: no I/O, no database, no HTTP. Everything here is unit-tested.
 
+pub mod alert;
 pub mod audit;
 pub mod board;
 pub mod bucket;
@@ -15,6 +16,7 @@ pub mod recommendation;
 pub mod register;
 pub mod roadmap;
 pub mod role;
+pub mod schedule;
 pub mod score;
 pub mod service_token;
 pub mod suggestion;

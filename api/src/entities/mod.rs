@@ -1,5 +1,6 @@
 //! sea-orm entities: one per table, columns only, no logic.
 
+pub mod alert;
 pub mod api_token;
 pub mod api_token_tenant;
 pub mod audit_log;

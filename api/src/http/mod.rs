@@ -1,6 +1,7 @@
 //! The HTTP layer: thin handlers (parse, authorise, call, map errors), one module per resource, each with a
 //! `configure()` listing its routes. This file mounts them all and builds the OpenAPI document from them.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod board;
@@ -25,6 +26,7 @@ pub mod roadmap;
 pub mod roadmap_items;
 pub mod score;
 pub mod seed_ui;
+pub mod sync;
 pub mod tenant_frameworks;
 pub mod tenants;
 pub mod tokens;
@@ -84,7 +86,9 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(register_view::configure)
         .configure(roadmap::configure)
         .configure(roadmap_items::configure)
-        .configure(board::configure);
+        .configure(board::configure)
+        .configure(alerts::configure)
+        .configure(sync::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

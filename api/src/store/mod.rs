@@ -1,6 +1,7 @@
 //! Queries and transactions over the entities. Write operations open their own IMMEDIATE transaction and append
 //! their audit row inside it; helpers that take `&impl ConnectionTrait` compose inside a caller's transaction.
 
+pub mod alerts;
 pub mod audit;
 pub mod board;
 pub mod catalogs;
@@ -25,6 +26,7 @@ pub mod roadmap;
 pub mod scores;
 pub mod settings;
 pub mod statuses;
+pub mod sync_schedule;
 pub mod tenants;
 pub mod tokens;
 pub mod triage_settings;

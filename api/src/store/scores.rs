@@ -115,3 +115,22 @@ pub async fn latest(
     let mut seen = std::collections::HashSet::new();
     Ok(rows.into_iter().filter(|r| seen.insert(r.scope.clone())).map(view).collect())
 }
+
+/// The newest `count` snapshots of `product`'s whole-tenant scope (one per day), newest first.
+pub async fn latest_days(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    product: Product,
+    count: u64,
+) -> Result<Vec<Snapshot>, StoreError> {
+    use sea_orm::QuerySelect;
+    let rows = score_snapshot::Entity::find()
+        .filter(score_snapshot::Column::TenantId.eq(tenant.0))
+        .filter(score_snapshot::Column::Product.eq(product.as_str()))
+        .filter(score_snapshot::Column::Scope.eq(""))
+        .order_by_desc(score_snapshot::Column::Day)
+        .limit(count)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(view).collect())
+}

@@ -19,6 +19,7 @@ mod imports_file;
 mod imports_graph;
 mod imports_merge;
 mod migrations;
+mod monitoring;
 mod openapi;
 mod operations;
 mod register;

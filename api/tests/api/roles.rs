@@ -74,6 +74,7 @@ fn fill(path: &str, ids: &Ids<'_>) -> String {
         .replace("{entry_id}", ids.entry)
         .replace("{quarter}", "2026-Q4")
         .replace("{item_id}", ids.item)
+        .replace("{alert_id}", "01900000-0000-7000-8000-000000000002")
         .replace("{framework}", "iso27001")
         .replace("{control_id}", "5.17")
         .replace("{actionId}", "AdminMFAV2")
