@@ -78,6 +78,41 @@ pub async fn run(config: Config, clock: Arc<SystemClock>, args: ImportArgs) -> a
     }
 }
 
+/// `scoregrc sync --tenant T`: every configured connector's import, now, each with its progress spinner.
+pub async fn sync(config: Config, clock: Arc<SystemClock>, tenant_reference: String) -> anyhow::Result<()> {
+    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let tenant = tenants::find_by_reference(&db, &tenant_reference)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no tenant `{tenant_reference}` (give its id or exact name)"))?;
+    let mut kinds = Vec::new();
+    for kind in [ConnectorKind::Graph, ConnectorKind::Defender] {
+        if crate::store::connectors::settings_of(&db, tenant.id, kind).await?.is_some() {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        anyhow::bail!("{} has no connector configured: nothing to sync", tenant.name);
+    }
+    let mut failed = 0;
+    for kind in kinds {
+        let args = ImportArgs {
+            tenant: tenant.id.to_string(),
+            file: None,
+            sheet: None,
+            graph: kind == ConnectorKind::Graph,
+            defender: kind == ConnectorKind::Defender,
+        };
+        if let Err(e) = run(config.clone(), clock.clone(), args).await {
+            eprintln!("{} sync failed: {e}", kind.as_str());
+            failed += 1;
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} connector sync(s) failed");
+    }
+    Ok(())
+}
+
 fn print_summary(tenant: &str, run: &ImportRun, now: chrono::DateTime<chrono::Utc>) {
     let c = &run.counts;
     println!("Imported into {tenant} ({} run {}, {})", run.source, run.id, now.format("%Y-%m-%d %H:%M UTC"));

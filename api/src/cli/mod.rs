@@ -58,6 +58,12 @@ enum Command {
     Openapi,
     /// Import Secure Score into a tenant: a portal export file, or through a configured connector.
     Import(import::ImportArgs),
+    /// Sync a tenant now: every configured connector's import, with progress.
+    Sync {
+        /// The tenant, by id or exact name.
+        #[arg(long)]
+        tenant: String,
+    },
     /// Quarterly roadmaps.
     #[command(subcommand)]
     Roadmap(planning::RoadmapCommand),
@@ -158,6 +164,7 @@ impl Cli {
                 issue_token(config, clock, name, role, tenants, expires_in).await
             }
             Command::Import(args) => import::run(config, clock, args).await,
+            Command::Sync { tenant } => import::sync(config, clock, tenant).await,
             Command::Roadmap(command) => planning::roadmap(config, command).await,
             Command::Report(command) => planning::report(config, command).await,
             Command::Openapi => {

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod comparison;
 pub mod connectors;
 pub mod coverage;
 pub mod extract;
@@ -88,7 +89,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(roadmap_items::configure)
         .configure(board::configure)
         .configure(alerts::configure)
-        .configure(sync::configure);
+        .configure(sync::configure)
+        .configure(comparison::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

@@ -327,3 +327,17 @@ pub async fn id_of_control(
         .await?
         .map(|r| r.id))
 }
+
+/// Every current (not removed) item of the tenant with its links, for summaries across the tenant.
+pub async fn current_views(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    now: DateTime<Utc>,
+) -> Result<Vec<Recommendation>, StoreError> {
+    let rows = recommendation::Entity::find()
+        .filter(recommendation::Column::TenantId.eq(tenant.0))
+        .filter(recommendation::Column::RemovedAt.is_null())
+        .all(conn)
+        .await?;
+    with_links(conn, tenant, rows, now).await
+}

@@ -134,6 +134,18 @@ async fn import_through_the_graph_connector_runs_inline() {
     assert!(stdout.contains("new 12"), "{stdout}");
     let listed = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations"), &app.admin_token).await).await;
     assert_eq!(listed["total"], 12);
+    // `sync` runs every configured connector now.
+    let synced = scoregrc(&app.db_path).args(["sync", "--tenant", "Contoso"]).output().unwrap();
+    assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
+    assert!(
+        String::from_utf8_lossy(&synced.stdout).contains("unchanged 12"),
+        "{}",
+        String::from_utf8_lossy(&synced.stdout)
+    );
+    let none = app.create_tenant("Fabrikam").await;
+    let refused = scoregrc(&app.db_path).args(["sync", "--tenant", &none]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no connector configured"));
 }
 
 #[tokio::test]

@@ -178,3 +178,40 @@ async fn the_daily_sync_runs_once_per_slot_catches_up_once_and_never_overlaps() 
     assert_eq!(spans.len(), 4);
     assert!(spans.iter().all(|(_, finished)| !finished.is_empty()), "every run finished: {spans:?}");
 }
+
+#[tokio::test]
+async fn tenants_compare_with_microsofts_averages_and_side_by_side() {
+    let mut app = spawn_app_with(long_sessions).await;
+    let stub = GraphStub::start(catalog_controls(10), 10).await;
+    let a = app.create_tenant("Alpha").await;
+    let b = app.create_tenant("Bravo").await;
+    let hidden = app.create_tenant("Charlie").await;
+    let msp = app.member_of(&a, "msp", "engineer").await;
+    app.grant(&b, &msp.id).await;
+    let connector = app.request(Method::PUT, &format!("/api/v1/tenants/{a}/connectors/graph"), &app.admin_token);
+    assert_eq!(connector.json(&stub.graph_connector()).send().await.unwrap().status(), StatusCode::OK);
+    let started = app.post(&format!("/api/v1/tenants/{a}/imports/graph"), &msp.token, &json!({})).await;
+    let location = started.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(app.wait_for_run(&location).await["outcome"], "succeeded");
+    assert_eq!(app.upload(&b, &msp.token, export("100"), "text/csv").await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.upload(&hidden, &app.admin_token.clone(), export("100"), "text/csv").await.status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let bench = json_of(app.get(&format!("/api/v1/tenants/{a}/score/comparison"), &msp.token).await).await;
+    let percent = bench["percent"].as_f64().unwrap();
+    let all = bench["benchmarks"].as_array().unwrap().iter().find(|x| x["basis"] == "AllTenants").unwrap().clone();
+    assert_eq!(all["average_percent"], 52.86, "the stand-in's real-shaped averageScore");
+    assert_eq!(all["difference"].as_f64().unwrap(), ((percent - 52.86) * 100.0).round() / 100.0);
+    assert!(bench["benchmarks"].as_array().unwrap().iter().any(|x| x["basis"] == "TotalSeats"));
+
+    let rows = json_of(app.get("/api/v1/tenants-comparison?sort=score&order=desc", &msp.token).await).await;
+    let names: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let scores: Vec<f64> = rows.as_array().unwrap().iter().map(|r| r["score_percent"].as_f64().unwrap()).collect();
+    assert_eq!(names.len(), 2, "only the tenants the caller is a member of: {names:?}");
+    assert!(scores[0] >= scores[1], "{scores:?}");
+    let everyone = json_of(app.get("/api/v1/tenants-comparison", &app.admin_token).await).await;
+    let all_names: Vec<&str> = everyone.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(all_names, ["Alpha", "Bravo", "Charlie"], "an admin sees every tenant, by name");
+}
