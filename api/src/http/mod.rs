@@ -6,6 +6,7 @@ pub mod auth;
 pub mod board;
 pub mod connectors;
 pub mod coverage;
+pub mod diagnosis;
 pub mod extract;
 pub mod frameworks;
 pub mod health;
@@ -21,6 +22,7 @@ pub mod recommendations;
 pub mod register;
 pub mod register_steps;
 pub mod register_view;
+pub mod reviews;
 pub mod roadmap;
 pub mod roadmap_items;
 pub mod score;
@@ -71,6 +73,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(imports::configure)
         .configure(recommendations::configure)
         .configure(score::configure)
+        .configure(diagnosis::configure)
         .configure(priorities::configure)
         .configure(coverage::configure)
         .configure(mappings::configure)
@@ -84,7 +87,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(register_view::configure)
         .configure(roadmap::configure)
         .configure(roadmap_items::configure)
-        .configure(board::configure);
+        .configure(board::configure)
+        .configure(reviews::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

@@ -6,6 +6,8 @@ pub mod board;
 pub mod catalogs;
 pub mod connectors;
 pub mod coverage;
+pub mod diagnosis;
+pub mod digest_schedule;
 pub mod error;
 pub mod frameworks;
 pub mod import_apply;
@@ -29,6 +31,7 @@ pub mod tenants;
 pub mod tokens;
 pub mod triage_settings;
 pub mod users;
+pub mod weekly_review;
 pub mod write_backs;
 
 pub use error::StoreError;
