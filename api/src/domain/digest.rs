@@ -233,8 +233,20 @@ fn signed(value: f64) -> String {
 /// Composes the digest's payload.
 pub fn compose(facts: &DigestFacts) -> DigestPayload {
     let change = facts.score.zip(facts.week_ago).map(|(now, then)| (now.percent - then.percent, now, then));
+    // The newest score may itself be older than a week: then there is nothing newer to compare, and saying "0 since"
+    // that day would read as a measured standstill.
+    let stale = facts.score.filter(|s| facts.week_ago.is_some_and(|then| then.day == s.day));
     let summary = match (&facts.score, change) {
         (None, _) => "No Secure Score has been imported yet.".to_owned(),
+        (Some(s), Some(_)) if stale.is_some() => format!(
+            "Secure Score is {} % (no newer import since {}). {} open controls hold {} points; the top {} to fix are \
+             below.",
+            points(s.percent),
+            s.day,
+            facts.open_controls,
+            points(facts.open_points),
+            facts.top.len()
+        ),
         (Some(s), Some((delta, _, then))) => format!(
             "Secure Score is {} % ({} percentage points since {}). {} open controls hold {} points; the top {} to fix \
              are below.",
@@ -261,7 +273,9 @@ pub fn compose(facts: &DigestFacts) -> DigestPayload {
             format!("{} % ({} of {} points, {})", points(s.percent), points(s.current), points(s.max), s.day),
         ));
     }
-    if let Some((delta, now, then)) = change {
+    if let Some(s) = stale {
+        list.push(fact("Change over the week", format!("no newer import since {}", s.day)));
+    } else if let Some((delta, now, then)) = change {
         list.push(fact(
             "Change over the week",
             format!(

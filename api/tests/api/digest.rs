@@ -145,7 +145,7 @@ async fn the_digest_is_written_once_when_due_by_the_runner_and_a_manual_call_ali
     assert_eq!((payload["severity"].as_str(), payload["link"].is_null()), (Some("info"), true));
     // Three of eight two-point rows completed on the 23rd (6 of 16 points), the newest import a week ago.
     let summary = payload["summary"].as_str().unwrap();
-    assert!(summary.starts_with("Secure Score is 37.5 % (0 percentage points since 2026-11-23)."), "{summary}");
+    assert!(summary.starts_with("Secure Score is 37.5 % (no newer import since 2026-11-23)."), "{summary}");
     let fact =
         |name: &str| payload["facts"].as_array().unwrap().iter().find(|f| f["name"] == name).unwrap()["value"].clone();
     assert_eq!(fact("Current score"), "37.5 % (6 of 16 points, 2026-11-23)");

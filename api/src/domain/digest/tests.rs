@@ -146,3 +146,18 @@ fn a_digest_without_history_still_reads() {
     let one_day = compose(&DigestFacts { week_ago: None, ..facts() });
     assert!(one_day.summary.starts_with("Secure Score is 61.5 %. 12 open controls"));
 }
+
+#[test]
+fn a_score_older_than_a_week_says_no_newer_import_instead_of_no_change() {
+    let old = facts().week_ago.unwrap();
+    let payload = compose(&DigestFacts { score: Some(old), week_ago: Some(old), ..facts() });
+    assert!(
+        payload.summary.starts_with("Secure Score is 60 % (no newer import since 2026-11-16)."),
+        "{}",
+        payload.summary
+    );
+    assert_eq!(
+        payload.facts[1],
+        Fact { name: "Change over the week".into(), value: "no newer import since 2026-11-16".into() }
+    );
+}
