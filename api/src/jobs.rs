@@ -1,6 +1,7 @@
 //! The in-process job runner: takes due jobs from the `jobs` table one at a time and runs them. It wakes when a
 //! job is queued and checks the injected clock once a second for jobs due later (write-back retries) and for the
-//! register's expiries and review reminders. Later issues add scheduled syncs as new job kinds.
+//! register's expiries and review reminders, and writes the weekly digests that fall due. Later issues add scheduled
+//! syncs as new job kinds.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,8 +47,8 @@ impl JobRunner {
         self.wake.notify_one();
     }
 
-    /// Ticks once for every job that finishes (and every register sweep that wrote something), so callers can wait
-    /// for work without polling on a timer.
+    /// Ticks once for every job that finishes (and every register sweep, quarter close or digest round that wrote
+    /// something), so callers can wait for work without polling on a timer.
     pub fn finished(&self) -> watch::Receiver<u64> {
         self.finished.subscribe()
     }
@@ -61,6 +62,7 @@ impl JobRunner {
                 runner.start_scheduled_syncs().await;
                 runner.sweep_register().await;
                 runner.close_quarters().await;
+                runner.write_digests().await;
                 while runner.run_next().await {}
                 tokio::select! {
                     _ = runner.wake.notified() => {}
@@ -134,6 +136,16 @@ impl JobRunner {
             Ok(report) if report.changed() => self.finished.send_modify(|n| *n += 1),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "could not sweep the risk-acceptance register"),
+        }
+    }
+
+    /// Weekly digests whose scheduled time has come (once per tenant and week); a tick of `finished` when it wrote
+    /// any.
+    async fn write_digests(&self) {
+        match crate::export::digest::write_due(&self.importer.db, self.importer.clock.now()).await {
+            Ok(written) if written > 0 => self.finished.send_modify(|n| *n += 1),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "could not write the weekly digests"),
         }
     }
 

@@ -3,6 +3,8 @@
 
 pub mod board_html;
 pub mod cells;
+pub mod digest;
 pub mod graph_write_back;
 pub mod register_csv;
 pub mod svg_chart;
+pub mod trend_png;

@@ -8,6 +8,7 @@ pub mod board;
 pub mod comparison;
 pub mod connectors;
 pub mod coverage;
+pub mod diagnosis;
 pub mod extract;
 pub mod frameworks;
 pub mod health;
@@ -23,6 +24,7 @@ pub mod recommendations;
 pub mod register;
 pub mod register_steps;
 pub mod register_view;
+pub mod reviews;
 pub mod roadmap;
 pub mod roadmap_items;
 pub mod score;
@@ -74,6 +76,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(imports::configure)
         .configure(recommendations::configure)
         .configure(score::configure)
+        .configure(diagnosis::configure)
         .configure(priorities::configure)
         .configure(coverage::configure)
         .configure(mappings::configure)
@@ -90,7 +93,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(board::configure)
         .configure(alerts::configure)
         .configure(sync::configure)
-        .configure(comparison::configure);
+        .configure(comparison::configure)
+        .configure(reviews::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

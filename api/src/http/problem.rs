@@ -156,6 +156,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::export::digest::DigestError> for ApiError {
+    fn from(err: crate::export::digest::DigestError) -> Self {
+        use crate::export::digest::DigestError as E;
+        match err {
+            E::Store(e) => e.into(),
+            E::Chart(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl From<crate::import::error::ImportError> for ApiError {
     fn from(err: crate::import::error::ImportError) -> Self {
         use crate::import::error::ImportError as E;

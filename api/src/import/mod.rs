@@ -51,6 +51,8 @@ pub struct IncomingItem {
     pub unhealthy_count: Option<i64>,
     pub not_applicable_count: Option<i64>,
     pub last_synced: Option<DateTime<Utc>>,
+    /// Whether the tenant holds the licence the item needs (the portal export's `Have license?`).
+    pub licensed: Option<bool>,
     /// The file row it came from, for the report.
     pub row: Option<u64>,
 }
@@ -84,6 +86,7 @@ impl IncomingItem {
             unhealthy_count: None,
             not_applicable_count: None,
             last_synced: None,
+            licensed: None,
             row: None,
         }
     }

@@ -35,6 +35,7 @@ pub fn batch_from(sheet: ExportSheet, channel: Channel) -> ImportBatch {
             item.service = row.product;
             item.ms_state = microsoft_state(row.status);
             item.ms_state_text = row.status_text;
+            item.licensed = row.have_license;
             item.last_synced = row.last_synced.map(|t| DateTime::<Utc>::from_naive_utc_and_offset(t, Utc));
             item.row = Some(row.row);
             item

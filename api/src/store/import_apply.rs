@@ -173,6 +173,7 @@ fn new_model(
         created_at: ctx.now,
         updated_at: ctx.now,
         version: 1,
+        licensed: None,
     };
     copy_import_fields(&mut model, incoming, false);
     writes.status_change(&model, None, outcome.status, StatusReason::NewItem);
@@ -208,6 +209,7 @@ fn copy_import_fields(model: &mut recommendation::Model, incoming: &IncomingItem
     changed |= keep(&mut model.unhealthy_count, &incoming.unhealthy_count, c);
     changed |= keep(&mut model.not_applicable_count, &incoming.not_applicable_count, c);
     changed |= keep(&mut model.last_synced, &incoming.last_synced, c);
+    changed |= keep(&mut model.licensed, &incoming.licensed, c);
     if let Some(cost) = &incoming.implementation_cost {
         changed |= assign(&mut model.implementation_cost, cost, c);
     }

@@ -304,3 +304,25 @@ pub async fn unfinished(
         .await?;
     Ok(run.map(|r| r.id))
 }
+
+/// The change lists of the tenant's successful runs from `sources` that started at or after `after` (any time,
+/// when `None`) and before `before`, oldest first.
+pub async fn succeeded_between(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sources: &[Channel],
+    after: Option<DateTime<Utc>>,
+    before: DateTime<Utc>,
+) -> Result<Vec<(uuid::Uuid, Vec<ItemChange>)>, StoreError> {
+    let mut query = import_run::Entity::find()
+        .filter(import_run::Column::TenantId.eq(tenant.0))
+        .filter(import_run::Column::Source.is_in(sources.iter().map(|s| s.as_str())))
+        .filter(import_run::Column::Outcome.eq("succeeded"))
+        .filter(import_run::Column::StartedAt.lt(before));
+    if let Some(after) = after {
+        query = query.filter(import_run::Column::StartedAt.gte(after));
+    }
+    // Ids are UUIDv7: their order is the order the runs started.
+    let rows = query.order_by_asc(import_run::Column::Id).all(conn).await?;
+    Ok(rows.into_iter().map(|r| (r.id, serde_json::from_str(&r.changes).unwrap_or_default())).collect())
+}

@@ -18,7 +18,7 @@ use crate::entities::{recommendation, recommendation_source, status_change};
 /// Bound values per statement: SQLite allows 32 766 (PostgreSQL 65 535). Fewer, larger statements are faster.
 const MAX_VALUES: usize = 32_766;
 /// Columns of `recommendations`, `recommendation_sources` and of an inserted `status_changes` row (no id).
-const ITEM_COLUMNS: usize = 39;
+const ITEM_COLUMNS: usize = 40;
 const SOURCE_COLUMNS: usize = 3;
 const STATUS_CHANGE_COLUMNS: usize = 8;
 
@@ -197,6 +197,7 @@ fn new_item(m: recommendation::Model) -> recommendation::ActiveModel {
         created_at: Set(m.created_at),
         updated_at: Set(m.updated_at),
         version: Set(m.version),
+        licensed: set_or_omit(m.licensed),
     }
 }
 

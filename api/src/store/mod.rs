@@ -8,6 +8,8 @@ pub mod catalogs;
 pub mod comparison;
 pub mod connectors;
 pub mod coverage;
+pub mod diagnosis;
+pub mod digest_schedule;
 pub mod error;
 pub mod frameworks;
 pub mod import_apply;
@@ -32,6 +34,7 @@ pub mod tenants;
 pub mod tokens;
 pub mod triage_settings;
 pub mod users;
+pub mod weekly_review;
 pub mod write_backs;
 
 pub use error::StoreError;

@@ -33,3 +33,10 @@ pub async fn enqueue(
         .await?;
     Ok(written > 0)
 }
+
+/// Whether a notification with `dedupe_key` was written already.
+pub async fn exists(conn: &impl ConnectionTrait, dedupe_key: &str) -> Result<bool, StoreError> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let count = notification::Entity::find().filter(notification::Column::DedupeKey.eq(dedupe_key)).count(conn).await?;
+    Ok(count > 0)
+}

@@ -134,3 +134,43 @@ pub async fn latest_days(
         .await?;
     Ok(rows.into_iter().map(view).collect())
 }
+
+/// The snapshots of `product` on its `n` newest days, newest day first; every scope of each day.
+pub async fn newest_days(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    product: Product,
+    n: u64,
+) -> Result<Vec<(NaiveDate, Vec<Snapshot>)>, StoreError> {
+    use sea_orm::QuerySelect;
+    let days: Vec<String> = score_snapshot::Entity::find()
+        .select_only()
+        .column(score_snapshot::Column::Day)
+        .distinct()
+        .filter(score_snapshot::Column::TenantId.eq(tenant.0))
+        .filter(score_snapshot::Column::Product.eq(product.as_str()))
+        .order_by_desc(score_snapshot::Column::Day)
+        .limit(n)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if days.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = score_snapshot::Entity::find()
+        .filter(score_snapshot::Column::TenantId.eq(tenant.0))
+        .filter(score_snapshot::Column::Product.eq(product.as_str()))
+        .filter(score_snapshot::Column::Day.is_in(days))
+        .order_by_desc(score_snapshot::Column::Day)
+        .order_by_asc(score_snapshot::Column::Scope)
+        .all(conn)
+        .await?;
+    let mut grouped: Vec<(NaiveDate, Vec<Snapshot>)> = Vec::new();
+    for snapshot in rows.into_iter().map(view) {
+        match grouped.last_mut() {
+            Some((day, list)) if *day == snapshot.day => list.push(snapshot),
+            _ => grouped.push((snapshot.day, vec![snapshot])),
+        }
+    }
+    Ok(grouped)
+}

@@ -9,7 +9,10 @@ mod steps;
 pub mod sweep;
 
 pub use proposals::{create, update};
-pub use read::{ItemRegisterLink, RegisterFilter, RegisterRow, get, holding_entry, links_for, list, register_rows};
+pub use read::{
+    ItemRegisterLink, RegisterFilter, RegisterRow, get, holding_entry, links_for, list, register_rows,
+    review_due_entries,
+};
 pub use steps::{StepRequest, take_step};
 
 use chrono::{DateTime, NaiveDate, Utc};

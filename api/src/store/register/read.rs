@@ -232,6 +232,20 @@ pub async fn list(
     Ok(Page::from_offset(rows, page.limit, total, offset))
 }
 
+/// The tenant's approved entries whose review is due (from 30 days before the review date until renewed or
+/// expired), soonest review first.
+pub async fn review_due_entries(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    now: DateTime<Utc>,
+) -> Result<Vec<RiskAcceptance>, StoreError> {
+    let filter = RegisterFilter { state: Some(EntryState::Approved), ..RegisterFilter::default() };
+    let mut due: Vec<RiskAcceptance> =
+        matching(conn, tenant, &filter, now).await?.into_iter().filter(|e| e.review_due).collect();
+    due.sort_by_key(|e| (e.review_date, e.id));
+    Ok(due)
+}
+
 /// One row of the register view: the seed article's columns, one row per entry and item.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RegisterRow {

@@ -1,16 +1,17 @@
 //! How a recommendation is shown: the import-owned row with its sources, mappings and rating, and what the
-//! domain derives from them (suggested rating, alignment, bucket).
+//! domain derives from them (suggested rating, alignment, bucket, diagnosis). `links` reads what is linked.
+
+mod links;
+
+pub(super) use links::with_links;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
-use std::collections::HashMap;
 
-use super::StoreError;
-use crate::domain::bucket::RuleSet;
-use crate::domain::ids::TenantId;
+use crate::domain::diagnosis::{Context, Diagnosis, ItemFacts, diagnose};
 use crate::domain::recommendation::{Channel, Product, Status};
-use crate::entities::{recommendation, recommendation_source};
+use crate::entities::recommendation;
+use links::{Links, Triage};
 
 /// A channel an item came through and its last import.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -93,43 +94,15 @@ pub struct Recommendation {
     /// In P1: high risk reduction, low effort, aligned.
     pub quick_win: bool,
     pub last_synced: Option<DateTime<Utc>>,
+    /// The portal export's `Have license?`; `null` while no source has said.
+    pub licensed: Option<bool>,
+    /// Why its points are not moving (seed 000's reason classes) with the evidence; `null` when scored and fine.
+    pub diagnosis: Option<Diagnosis>,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     /// When Microsoft's catalog stopped listing it.
     pub removed_at: Option<DateTime<Utc>>,
     pub version: i64,
-}
-
-/// Everything linked to an item that its view shows.
-struct Links {
-    sources: Vec<SourceSeen>,
-    mappings: Vec<super::catalogs::MappedControl>,
-    mapping_reviewed: bool,
-    rating: super::ratings::RatingView,
-    ownership: super::ownership::Ownership,
-    write_back: Option<super::write_backs::WriteBack>,
-    register_entry: Option<super::register::ItemRegisterLink>,
-}
-
-/// The tenant's rule table and audit scope, read once per request, and the time dated states are read at.
-pub(super) struct Triage {
-    tenant: TenantId,
-    rules: RuleSet,
-    scope: Vec<String>,
-    now: DateTime<Utc>,
-}
-
-impl Triage {
-    /// The tenant's current settings.
-    pub(super) async fn of(
-        conn: &impl ConnectionTrait,
-        tenant: TenantId,
-        now: DateTime<Utc>,
-    ) -> Result<Self, StoreError> {
-        let rules = super::triage_settings::rules(conn, tenant).await?.value;
-        let scope = super::triage_settings::scope(conn, tenant).await?.value.frameworks;
-        Ok(Self { tenant, rules, scope, now })
-    }
 }
 
 /// Whether an approved entry in force holds the item with the decision that gives `status`.
@@ -153,9 +126,33 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
     let regulatory_alignment = links.mappings.iter().any(|c| triage.scope.contains(&c.framework));
     let placement = triage.rules.place_item(links.rating.rating(), regulatory_alignment);
     let points_available = m.achieved.map(|a| (m.max_score - a).max(0.0)).unwrap_or(0.0);
+    let product = m.product.parse().unwrap_or(Product::M365);
+    let holding = links.register_entry.as_ref().filter(|e| e.state == crate::domain::register::EntryState::Approved);
+    let facts = ItemFacts {
+        product,
+        control_key: m.control_key.as_deref(),
+        status,
+        status_confirmed: m.status_confirmed,
+        unmanaged_acceptance: m.unmanaged_acceptance && !held_by(&links.register_entry, Status::RiskAccepted),
+        ms_state: m.ms_state.as_deref(),
+        achieved: m.achieved,
+        max: m.max_score,
+        deprecated: m.deprecated,
+        licensed: m.licensed,
+        removed_at: m.removed_at,
+        healthy_count: m.healthy_count,
+        unhealthy_count: m.unhealthy_count,
+        not_applicable_count: m.not_applicable_count,
+        last_synced: m.last_synced,
+        last_seen: m.last_seen,
+        marked_done_at: links.marked_done_at,
+        register_reference: holding.map(|e| e.reference.as_str()),
+    };
+    let context = Context { now: triage.now, defender_subscriptions: triage.defender_subscriptions.as_deref() };
+    let diagnosis = diagnose(&facts, &context);
     Recommendation {
         id: m.id,
-        product: m.product.parse().unwrap_or(Product::M365),
+        product,
         external_id: m.control_key,
         unmatched: m.unmatched,
         match_key: m.match_key,
@@ -204,84 +201,11 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         bucket: placement.bucket,
         bucket_rule: placement.rule,
         last_synced: m.last_synced,
+        licensed: m.licensed,
+        diagnosis,
         first_seen: m.first_seen,
         last_seen: m.last_seen,
         removed_at: m.removed_at,
         version: m.version,
     }
-}
-
-pub(super) async fn sources_of(
-    conn: &impl ConnectionTrait,
-    ids: impl Iterator<Item = uuid::Uuid>,
-) -> Result<HashMap<uuid::Uuid, Vec<SourceSeen>>, StoreError> {
-    let rows = recommendation_source::Entity::find()
-        .filter(recommendation_source::Column::RecommendationId.is_in(ids))
-        .order_by_asc(recommendation_source::Column::Channel)
-        .all(conn)
-        .await?;
-    let mut map: HashMap<uuid::Uuid, Vec<SourceSeen>> = HashMap::new();
-    for row in rows {
-        let Ok(channel) = row.channel.parse() else { continue };
-        map.entry(row.recommendation_id)
-            .or_default()
-            .push(SourceSeen { channel, last_imported_at: row.last_imported_at });
-    }
-    Ok(map)
-}
-
-/// Views of `rows` with their sources and mappings, read in one query each.
-pub(super) async fn with_links(
-    conn: &impl ConnectionTrait,
-    tenant: TenantId,
-    rows: Vec<recommendation::Model>,
-    now: DateTime<Utc>,
-) -> Result<Vec<Recommendation>, StoreError> {
-    let triage = Triage::of(conn, tenant, now).await?;
-    let mut views = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<recommendation::Model> = rows.by_ref().take(LINK_CHUNK).collect();
-        views.extend(chunk_with_links(conn, &triage, chunk).await?);
-    }
-    Ok(views)
-}
-
-/// Items per round of link look-ups: each look-up binds one value per item, and SQLite allows 32 766.
-const LINK_CHUNK: usize = 10_000;
-
-async fn chunk_with_links(
-    conn: &impl ConnectionTrait,
-    triage: &Triage,
-    rows: Vec<recommendation::Model>,
-) -> Result<Vec<Recommendation>, StoreError> {
-    let mut sources = sources_of(conn, rows.iter().map(|r| r.id)).await?;
-    let keys: Vec<(uuid::Uuid, Option<String>)> = rows.iter().map(|r| (r.id, r.control_key.clone())).collect();
-    let mut mappings = super::catalogs::effective_mappings(conn, &keys).await?;
-    let reviewed: std::collections::HashSet<uuid::Uuid> = crate::entities::mapping_review::Entity::find()
-        .filter(crate::entities::mapping_review::Column::RecommendationId.is_in(rows.iter().map(|r| r.id)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| r.recommendation_id)
-        .collect();
-    let mut ratings = super::ratings::ratings_for(conn, rows.iter().map(|r| r.id)).await?;
-    let mut ownership = super::ownership::ownership_for(conn, rows.iter().map(|r| r.id)).await?;
-    let mut write_backs = super::write_backs::latest_for(conn, rows.iter().map(|r| r.id)).await?;
-    let mut entries = super::register::links_for(conn, triage.tenant, rows.iter().map(|r| r.id), triage.now).await?;
-    Ok(rows
-        .into_iter()
-        .map(|m| {
-            let links = Links {
-                sources: sources.remove(&m.id).unwrap_or_default(),
-                mappings: mappings.remove(&m.id).unwrap_or_default(),
-                mapping_reviewed: reviewed.contains(&m.id),
-                rating: ratings.remove(&m.id).unwrap_or_default(),
-                ownership: ownership.remove(&m.id).unwrap_or_default(),
-                write_back: write_backs.remove(&m.id),
-                register_entry: entries.remove(&m.id),
-            };
-            view(m, links, triage)
-        })
-        .collect())
 }
