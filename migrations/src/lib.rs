@@ -30,6 +30,7 @@ mod m20261123_000021_create_graph_write_backs;
 mod m20261123_000022_add_custom_frameworks_and_catalog_updates;
 mod m20261123_000023_create_risk_register;
 mod m20261123_000024_create_roadmaps;
+mod m20261123_000026_create_alert_channels;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000022_add_custom_frameworks_and_catalog_updates::Migration),
             Box::new(m20261123_000023_create_risk_register::Migration),
             Box::new(m20261123_000024_create_roadmaps::Migration),
+            Box::new(m20261123_000026_create_alert_channels::Migration),
         ]
     }
 }
