@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod board;
 pub mod catalogs;
+pub mod channels;
 pub mod connectors;
 pub mod coverage;
 pub mod error;
