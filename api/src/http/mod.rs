@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod channel_input;
+pub mod channels;
 pub mod connectors;
 pub mod coverage;
 pub mod extract;
@@ -12,6 +14,7 @@ pub mod health;
 pub mod imports;
 pub mod mappings;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod ownership;
 pub mod priorities;
@@ -84,7 +87,9 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(register_view::configure)
         .configure(roadmap::configure)
         .configure(roadmap_items::configure)
-        .configure(board::configure);
+        .configure(board::configure)
+        .configure(channels::configure)
+        .configure(notifications::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

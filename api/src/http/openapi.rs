@@ -29,6 +29,7 @@ use super::problem;
         (name = "frameworks", description = "Framework catalogs: the shipped ones, a tenant's own, and catalog updates"),
         (name = "seed-ui", description = "The seed UI's paths, as aliases over the tenant-scoped API"),
         (name = "score", description = "The score now and over time"),
+        (name = "alerts", description = "Alert channels (webhook, Teams, e-mail), their deliveries, and the notification outbox"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
