@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, a fresh SQLite file per test. One test binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alert_channels;
 mod audit;
 mod auth;
 mod board;
@@ -10,6 +11,8 @@ mod chromium;
 mod cli;
 mod coverage;
 mod custom_frameworks;
+mod delivery;
+mod delivery_email;
 mod errors;
 mod graph_stub;
 mod graph_stub_arm;
@@ -27,10 +30,12 @@ mod register_matrix;
 mod roadmap;
 mod roles;
 mod seed_ui;
+mod smtp_sink;
 mod startup;
 mod statuses;
 mod tenants;
 mod tokens;
 mod triage;
 mod users;
+mod webhook_receiver;
 mod write_back;
