@@ -79,7 +79,8 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
     if config.demo {
         report.demo_accounts = demo::ensure(&db, &importer, clock.now()).await?;
     }
-    let jobs = JobRunner::new(importer.clone());
+    let sender = crate::export::delivery::Sender::new(config.delivery_timeout)?;
+    let jobs = JobRunner::new(importer.clone(), sender);
     jobs.start();
     let state = AppState {
         db,

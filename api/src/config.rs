@@ -30,6 +30,8 @@ pub struct Config {
     pub retry: crate::import::fetch::RetryPolicy,
     /// Create the demo tenant and one demo user per role on start.
     pub demo: bool,
+    /// The longest one attempt to deliver a notification (webhook, Teams, SMTP) may take.
+    pub delivery_timeout: Duration,
 }
 
 impl Config {
@@ -47,6 +49,7 @@ impl Config {
             max_upload_bytes: 20 * 1024 * 1024,
             retry: crate::import::fetch::RetryPolicy::default(),
             demo: false,
+            delivery_timeout: Duration::from_secs(15),
         }
     }
 

@@ -1,12 +1,14 @@
 //! The in-process job runner: takes due jobs from the `jobs` table one at a time and runs them. It wakes when a
-//! job is queued and checks the injected clock once a second for jobs due later (write-back retries) and for the
-//! register's expiries and review reminders, and writes the weekly digests that fall due. Later issues add scheduled
-//! syncs as new job kinds.
+//! job is queued and checks the injected clock once a second for jobs due later (write-back retries), the
+//! register's expiries and review reminders, the weekly digests that fall due, the tenants' daily syncs, and
+//! notifications to deliver through the tenants' alert channels.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
+use crate::export::delivery::{Dispatcher, Sender};
 use crate::export::graph_write_back::GraphWriter;
 use crate::import::run::Importer;
 use crate::store::connectors::ConnectorKind;
@@ -18,6 +20,9 @@ use crate::store::write_backs;
 pub struct JobRunner {
     importer: Importer,
     writer: GraphWriter,
+    dispatcher: Dispatcher,
+    /// A delivery pass is under way (it runs beside the loop, never in it).
+    delivering: AtomicBool,
     wake: Notify,
     finished: watch::Sender<u64>,
     /// The day quarter closing last ran.
@@ -25,17 +30,26 @@ pub struct JobRunner {
 }
 
 impl JobRunner {
-    /// A runner that imports through `importer` and writes back with the same database, clock, key and retries.
-    pub fn new(importer: Importer) -> Arc<Self> {
+    /// A runner that imports through `importer`, and writes back and delivers notifications (through `sender`) with
+    /// the same database, clock and key.
+    pub fn new(importer: Importer, sender: Sender) -> Arc<Self> {
         let writer = GraphWriter {
             db: importer.db.clone(),
             clock: importer.clock.clone(),
             data_key: importer.data_key.clone(),
             retry: importer.retry.clone(),
         };
+        let dispatcher = Dispatcher {
+            db: importer.db.clone(),
+            clock: importer.clock.clone(),
+            data_key: importer.data_key.clone(),
+            sender,
+        };
         Arc::new(Self {
             importer,
             writer,
+            dispatcher,
+            delivering: AtomicBool::new(false),
             wake: Notify::new(),
             finished: watch::Sender::new(0),
             quarters_checked: tokio::sync::Mutex::new(None),
@@ -63,6 +77,7 @@ impl JobRunner {
                 runner.sweep_register().await;
                 runner.close_quarters().await;
                 runner.write_digests().await;
+                runner.deliver();
                 while runner.run_next().await {}
                 tokio::select! {
                     _ = runner.wake.notified() => {}
@@ -149,6 +164,24 @@ impl JobRunner {
         }
     }
 
+    /// Starts a pass over the notification outbox beside the loop, unless one is still under way: a slow receiver
+    /// never holds imports or write-backs. A tick of `finished` when the pass made any attempt.
+    fn deliver(self: &Arc<Self>) {
+        if self.delivering.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let runner = Arc::clone(self);
+        tokio::spawn(async move {
+            // Cleared on drop, so even a pass that ends abnormally does not stop delivery for good.
+            let _pass = DeliveryPass(&runner.delivering);
+            match runner.dispatcher.drain().await {
+                Ok(0) => {}
+                Ok(_) => runner.finished.send_modify(|n| *n += 1),
+                Err(e) => tracing::error!(error = %e, "could not deliver notifications"),
+            }
+        });
+    }
+
     /// Runs one due job; `false` when there was none.
     async fn run_next(&self) -> bool {
         let now = self.importer.clock.now();
@@ -203,6 +236,15 @@ impl JobRunner {
         if let Err(e) = outcome {
             tracing::error!(error = %e, "could not record abandoned work");
         }
+    }
+}
+
+/// Marks the end of a delivery pass when dropped.
+struct DeliveryPass<'a>(&'a AtomicBool);
+
+impl Drop for DeliveryPass<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 

@@ -31,6 +31,7 @@ mod m20261123_000022_add_custom_frameworks_and_catalog_updates;
 mod m20261123_000023_create_risk_register;
 mod m20261123_000024_create_roadmaps;
 mod m20261123_000025_create_alerts;
+mod m20261123_000026_create_alert_channels;
 mod m20261123_000027_add_recommendation_licence;
 
 /// The ordered list of every migration the binary knows.
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000023_create_risk_register::Migration),
             Box::new(m20261123_000024_create_roadmaps::Migration),
             Box::new(m20261123_000025_create_alerts::Migration),
+            Box::new(m20261123_000026_create_alert_channels::Migration),
             Box::new(m20261123_000027_add_recommendation_licence::Migration),
         ]
     }

@@ -1,5 +1,6 @@
 //! The `scoregrc` command line: flags and `SCOREGRC_*` variables, read here and nowhere else.
 
+mod alerts;
 mod import;
 mod planning;
 
@@ -70,6 +71,9 @@ enum Command {
     /// Reports.
     #[command(subcommand)]
     Report(planning::ReportCommand),
+    /// Alert channels.
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
     /// Write a consistent copy of the live database to a file.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -167,6 +171,7 @@ impl Cli {
             Command::Sync { tenant } => import::sync(config, clock, tenant).await,
             Command::Roadmap(command) => planning::roadmap(config, command).await,
             Command::Report(command) => planning::report(config, command).await,
+            Command::Alerts(command) => alerts::run(config, command).await,
             Command::Openapi => {
                 println!("{}", crate::http::openapi_document().to_pretty_json()?);
                 Ok(())

@@ -51,3 +51,7 @@ typed_id!(
     /// Identifies a service token for automation.
     ServiceTokenId
 );
+typed_id!(
+    /// Identifies an alert channel (a webhook, a Teams workflow or an SMTP relay of one tenant).
+    ChannelId
+);

@@ -1,6 +1,8 @@
 //! sea-orm entities: one per table, columns only, no logic.
 
 pub mod alert;
+pub mod alert_channel;
+pub mod alert_delivery;
 pub mod api_token;
 pub mod api_token_tenant;
 pub mod audit_log;

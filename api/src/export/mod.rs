@@ -3,6 +3,7 @@
 
 pub mod board_html;
 pub mod cells;
+pub mod delivery;
 pub mod digest;
 pub mod graph_write_back;
 pub mod register_csv;

@@ -5,6 +5,8 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod board;
+pub mod channel_input;
+pub mod channels;
 pub mod comparison;
 pub mod connectors;
 pub mod coverage;
@@ -15,6 +17,7 @@ pub mod health;
 pub mod imports;
 pub mod mappings;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod ownership;
 pub mod priorities;
@@ -94,7 +97,9 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(alerts::configure)
         .configure(sync::configure)
         .configure(comparison::configure)
-        .configure(reviews::configure);
+        .configure(reviews::configure)
+        .configure(channels::configure)
+        .configure(notifications::configure);
 }
 
 fn configure_operations(cfg: &mut ServiceConfig) {

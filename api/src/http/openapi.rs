@@ -30,6 +30,7 @@ use super::problem;
         (name = "seed-ui", description = "The seed UI's paths, as aliases over the tenant-scoped API"),
         (name = "score", description = "The score now and over time"),
         (name = "reviews", description = "The weekly review, the weekly digest and its schedule"),
+        (name = "alerts", description = "Alert channels (webhook, Teams, e-mail), their deliveries, and the notification outbox"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

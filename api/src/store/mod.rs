@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod audit;
 pub mod board;
 pub mod catalogs;
+pub mod channels;
 pub mod comparison;
 pub mod connectors;
 pub mod coverage;

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, a fresh SQLite file per test. One test binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alert_channels;
 mod audit;
 mod auth;
 mod board;
@@ -10,6 +11,8 @@ mod chromium;
 mod cli;
 mod coverage;
 mod custom_frameworks;
+mod delivery;
+mod delivery_email;
 mod diagnosis;
 mod digest;
 mod errors;
@@ -30,11 +33,13 @@ mod register_matrix;
 mod roadmap;
 mod roles;
 mod seed_ui;
+mod smtp_sink;
 mod startup;
 mod statuses;
 mod tenants;
 mod tokens;
 mod triage;
 mod users;
+mod webhook_receiver;
 mod weekly_review;
 mod write_back;

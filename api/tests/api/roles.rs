@@ -62,6 +62,8 @@ struct Ids<'a> {
     recommendation: &'a str,
     entry: &'a str,
     item: &'a str,
+    channel: &'a str,
+    notification: &'a str,
 }
 
 fn fill(path: &str, ids: &Ids<'_>) -> String {
@@ -75,6 +77,8 @@ fn fill(path: &str, ids: &Ids<'_>) -> String {
         .replace("{quarter}", "2026-Q4")
         .replace("{item_id}", ids.item)
         .replace("{alert_id}", "01900000-0000-7000-8000-000000000002")
+        .replace("{channel_id}", ids.channel)
+        .replace("{notification_id}", ids.notification)
         .replace("{framework}", "iso27001")
         .replace("{control_id}", "5.17")
         .replace("{actionId}", "AdminMFAV2")
@@ -144,6 +148,23 @@ async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_sa
     let item = json_of(plan).await["items"][0]["id"].as_str().unwrap().to_owned();
     let ciso = &tokens.iter().find(|(r, _)| *r == "ciso").unwrap().1;
     assert_eq!(app.post(&format!("{plan_path}/baseline"), ciso, &serde_json::json!({})).await.status(), StatusCode::OK);
+    // An alert channel pointing nowhere (the discard port) and a test notification for it, so their reads are 200.
+    let channel = crate::alert_channels::add_channel(
+        &app,
+        &tenant,
+        crate::alert_channels::webhook("matrix", "http://127.0.0.1:9/hook", "a signing secret for the matrix"),
+    )
+    .await;
+    let channel = channel["id"].as_str().unwrap().to_owned();
+    let test = app
+        .post(
+            &format!("/api/v1/tenants/{tenant}/alert-channels/{channel}/test"),
+            &app.admin_token,
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(test.status(), StatusCode::ACCEPTED);
+    let notification = json_of(test).await["id"].as_str().unwrap().to_owned();
     let ids = Ids {
         tenant: &tenant,
         user: &target.id,
@@ -152,6 +173,8 @@ async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_sa
         recommendation: &recommendation,
         entry: &entry,
         item: &item,
+        channel: &channel,
+        notification: &notification,
     };
 
     let mut failures = Vec::new();
@@ -209,6 +232,8 @@ async fn a_member_of_tenant_a_gets_404_for_every_tenant_scoped_route_of_tenant_b
         recommendation: some_id,
         entry: some_id,
         item: some_id,
+        channel: some_id,
+        notification: some_id,
     };
 
     let mut failures = Vec::new();
