@@ -215,3 +215,66 @@ async fn tenants_compare_with_microsofts_averages_and_side_by_side() {
     let all_names: Vec<&str> = everyone.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
     assert_eq!(all_names, ["Alpha", "Bravo", "Charlie"], "an admin sees every tenant, by name");
 }
+
+#[tokio::test]
+async fn a_score_drop_alert_reaches_a_signed_webhook_and_is_retried_after_a_500() {
+    let mut app = spawn_app_with(long_sessions).await;
+    let tenant = app.create_tenant("Contoso").await;
+    let eng = app.member_of(&tenant, "eng", "engineer").await;
+    let receiver = crate::webhook_receiver::Receiver::start().await;
+    let secret = "a webhook secret of some length";
+    let channel = json!({"name": "SOC", "kind": "webhook", "webhook": {"url": format!("{}/hooks/scoregrc", receiver.url), "secret": secret}});
+    let created = app.post(&format!("/api/v1/tenants/{tenant}/alert-channels"), &app.admin_token, &channel).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    receiver.fail_next(1, 500);
+
+    upload_on(&app, &tenant, &eng.token, 20, "100").await;
+    app.jobs_finished.borrow_and_update();
+    upload_on(&app, &tenant, &eng.token, 21, "95.8").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while receiver.received().is_empty() {
+        assert!(tokio::time::timeout_at(deadline, app.jobs_finished.changed()).await.is_ok(), "a first attempt");
+    }
+    // The drop and the regression both go out; the first attempt met a 500 and comes again a minute later on
+    // the service's clock.
+    while receiver.received().len() < 2 {
+        assert!(tokio::time::timeout_at(deadline, app.jobs_finished.changed()).await.is_ok(), "both alerts");
+    }
+    app.clock.advance(TimeDelta::minutes(1));
+    while receiver.received().len() < 3 {
+        assert!(tokio::time::timeout_at(deadline, app.jobs_finished.changed()).await.is_ok(), "the retry");
+    }
+    let received = receiver.received();
+    let ids: Vec<String> = received.iter().map(|r| r.json()["notification_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids[0], ids[2], "the refused notification was sent again: {ids:?}");
+    let drop = received.into_iter().find(|r| r.json()["kind"] == "alert.score_drop").unwrap();
+    assert!(drop.verify(secret), "signed with the channel's secret");
+    let body = drop.json();
+    assert_eq!(body["message"]["title"], "Contoso: Secure Score fell 2.10 points to 47.90 %");
+    assert_eq!(body["message"]["severity"], "warning");
+}
+
+#[tokio::test]
+async fn a_regression_reopens_the_item_and_shows_on_its_roadmap_item() {
+    let app = spawn_app_with(long_sessions).await;
+    let tenant = app.create_tenant("Contoso").await;
+    let eng = app.member_of(&tenant, "eng", "engineer").await;
+    upload_on(&app, &tenant, &eng.token, 19, "50").await;
+    let items =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?q=hardening"), &eng.token).await).await;
+    let id = items["items"][0]["id"].as_str().unwrap().to_owned();
+    let plan_path = format!("/api/v1/tenants/{tenant}/roadmaps/2026-Q4");
+    let added = app.post(&format!("{plan_path}/items"), &eng.token, &json!({"recommendation_id": id})).await;
+    assert_eq!(added.status(), StatusCode::OK);
+    upload_on(&app, &tenant, &eng.token, 20, "100").await;
+    assert_eq!(
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations/{id}"), &eng.token).await).await["status"],
+        "completed"
+    );
+    upload_on(&app, &tenant, &eng.token, 21, "60").await;
+    let item = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations/{id}"), &eng.token).await).await;
+    assert_eq!((item["status"].as_str(), item["regressed"].as_bool()), (Some("to_address"), Some(true)), "reopened");
+    let plan = json_of(app.get(&plan_path, &eng.token).await).await;
+    assert_eq!(plan["items"][0]["regressed"], true, "visible on the plan");
+    assert!(alerts(&app, &tenant).await.iter().any(|a| a["kind"] == "regression"));
+}
