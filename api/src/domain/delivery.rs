@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use std::time::Duration;
 
 /// Where a channel delivers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -72,19 +71,7 @@ impl AttemptOutcome {
     }
 }
 
-/// Attempts per notification and channel before delivery gives up.
-pub const MAX_ATTEMPTS: u32 = 6;
-
-/// How long to wait after failed attempt number `attempt` (1-based) before the next; `None` once every attempt is
-/// used. The waits grow to hours so a receiver that is down for an afternoon still gets the message.
-pub fn retry_delay(attempt: u32) -> Option<Duration> {
-    const MINUTE: u64 = 60;
-    let waits = [MINUTE, 5 * MINUTE, 15 * MINUTE, 60 * MINUTE, 4 * 60 * MINUTE];
-    if attempt >= MAX_ATTEMPTS {
-        return None;
-    }
-    waits.get(attempt.saturating_sub(1) as usize).map(|s| Duration::from_secs(*s))
-}
+pub use super::backoff::{MAX_ATTEMPTS, retry_delay};
 
 /// What a failed attempt number `attempt` leads to: another try at a later time, or giving up.
 pub fn after_failure(attempt: u32, now: DateTime<Utc>) -> (AttemptOutcome, Option<DateTime<Utc>>) {

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod audit;
+pub mod backoff;
 pub mod board;
 pub mod bucket;
 pub mod change;

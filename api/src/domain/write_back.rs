@@ -4,7 +4,6 @@
 //! shared/data/secure-score-formats.md §1.6–1.7.
 
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 use super::recommendation::{Product, Status};
 
@@ -126,19 +125,7 @@ pub fn plan(target: WriteBackTarget<'_>, status: Status, settings: &WriteBackSet
     }
 }
 
-/// Attempts before a write-back fails for good.
-pub const MAX_ATTEMPTS: u32 = 6;
-
-/// How long to wait after failed attempt number `attempt` (1-based) before the next; `None` once every attempt is
-/// used. Graph throttles per tenant and app for minutes at a time, so the waits grow to hours, not seconds.
-pub fn retry_delay(attempt: u32) -> Option<Duration> {
-    const MINUTE: u64 = 60;
-    let waits = [MINUTE, 5 * MINUTE, 15 * MINUTE, 60 * MINUTE, 4 * 60 * MINUTE];
-    if attempt >= MAX_ATTEMPTS {
-        return None;
-    }
-    waits.get(attempt.saturating_sub(1) as usize).map(|s| Duration::from_secs(*s))
-}
+pub use super::backoff::{MAX_ATTEMPTS, retry_delay};
 
 /// Whether a failed write is worth trying again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,13 +201,6 @@ mod tests {
         assert_eq!(plan(keyless, Status::ToAddress, &on), WriteBackPlan::Skip(NOT_A_SECURE_SCORE_CONTROL));
         // Nothing to write means nothing to skip either.
         assert_eq!(plan(target("scid_2010"), Status::Planned, &on), WriteBackPlan::Nothing);
-    }
-
-    #[test]
-    fn retries_back_off_and_end() {
-        let waits: Vec<Option<u64>> = (1..=MAX_ATTEMPTS).map(|a| retry_delay(a).map(|d| d.as_secs())).collect();
-        assert_eq!(waits, vec![Some(60), Some(300), Some(900), Some(3600), Some(14_400), None]);
-        assert_eq!(retry_delay(MAX_ATTEMPTS + 3), None);
     }
 
     #[test]
