@@ -116,23 +116,15 @@ pub async fn latest(
     Ok(rows.into_iter().filter(|r| seen.insert(r.scope.clone())).map(view).collect())
 }
 
-/// The newest `count` snapshots of `product`'s whole-tenant scope (one per day), newest first.
+/// The whole-tenant snapshot (scope `""`) of `product`'s `count` newest days, newest first.
 pub async fn latest_days(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     product: Product,
     count: u64,
 ) -> Result<Vec<Snapshot>, StoreError> {
-    use sea_orm::QuerySelect;
-    let rows = score_snapshot::Entity::find()
-        .filter(score_snapshot::Column::TenantId.eq(tenant.0))
-        .filter(score_snapshot::Column::Product.eq(product.as_str()))
-        .filter(score_snapshot::Column::Scope.eq(""))
-        .order_by_desc(score_snapshot::Column::Day)
-        .limit(count)
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(view).collect())
+    let days = newest_days(conn, tenant, product, count).await?;
+    Ok(days.into_iter().filter_map(|(_, scopes)| scopes.into_iter().find(|s| s.scope.is_empty())).collect())
 }
 
 /// The snapshots of `product` on its `n` newest days, newest day first; every scope of each day.

@@ -83,6 +83,10 @@ async fn remind(
     let mut written = 0;
     for days in reminders_reached(review, now.date_naive()) {
         let key = reminder_key(entry.id, review, days);
+        // Most ticks find the reminder written already: a read, not an insert that conflicts every second.
+        if notifications::exists(db, &key).await? {
+            continue;
+        }
         let tenant = Some(TenantId(entry.tenant_id));
         let payload = payload(entry, Some(days));
         if notifications::enqueue(db, tenant, "risk_acceptance.review_due", &key, &payload, now).await? {

@@ -226,6 +226,52 @@ pub async fn set_phase(
     Ok(())
 }
 
+/// Which approval, with what it records.
+enum ApprovalChange {
+    ItManager,
+    BusinessLead(BusinessLeadApproval),
+}
+
+/// Records an approval on an item: the fields, the version, and the plan's change log, in one write.
+#[allow(clippy::too_many_arguments)]
+async fn record_approval(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    quarter: Quarter,
+    item: uuid::Uuid,
+    version: Option<i64>,
+    change: ApprovalChange,
+) -> Result<(), StoreError> {
+    let tx = begin_write(db).await?;
+    let (plan, row) = item_for_write(&tx, tenant, quarter, item, version).await?;
+    let mut model: roadmap_item::ActiveModel = row.clone().into();
+    let (kind, detail) = match change {
+        ApprovalChange::ItManager => {
+            model.it_manager_approved_by = Set(Some(actor.name.clone()));
+            model.it_manager_approved_at = Set(Some(now));
+            ("it_manager_approval", serde_json::json!({}))
+        }
+        ApprovalChange::BusinessLead(approval) => {
+            let detail = serde_json::json!({
+                "name": approval.name, "approved_on": approval.approved_on, "evidence_url": approval.evidence_url,
+            });
+            model.business_lead_name = Set(Some(approval.name));
+            model.business_lead_approved_on = Set(Some(approval.approved_on));
+            model.business_lead_evidence_url = Set(approval.evidence_url);
+            model.business_lead_recorded_by = Set(Some(actor.name.clone()));
+            ("business_lead_approval", detail)
+        }
+    };
+    model.version = Set(row.version + 1);
+    model.updated_at = Set(now);
+    model.update(&tx).await?;
+    log(&tx, &plan, now, &actor.name, kind, Some((item, row.recommendation_id)), detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Records the IT manager's own approval of a change.
 pub async fn approve_as_it_manager(
     db: &DatabaseConnection,
@@ -236,26 +282,7 @@ pub async fn approve_as_it_manager(
     item: uuid::Uuid,
     version: Option<i64>,
 ) -> Result<(), StoreError> {
-    let tx = begin_write(db).await?;
-    let (plan, row) = item_for_write(&tx, tenant, quarter, item, version).await?;
-    let mut model: roadmap_item::ActiveModel = row.clone().into();
-    model.it_manager_approved_by = Set(Some(actor.name.clone()));
-    model.it_manager_approved_at = Set(Some(now));
-    model.version = Set(row.version + 1);
-    model.updated_at = Set(now);
-    model.update(&tx).await?;
-    log(
-        &tx,
-        &plan,
-        now,
-        &actor.name,
-        "it_manager_approval",
-        Some((item, row.recommendation_id)),
-        serde_json::json!({}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    record_approval(db, actor, now, tenant, quarter, item, version, ApprovalChange::ItManager).await
 }
 
 /// The business-unit lead's approval, as an IT manager or CISO records it.
@@ -278,18 +305,6 @@ pub async fn record_business_lead(
     item: uuid::Uuid,
     approval: BusinessLeadApproval,
 ) -> Result<(), StoreError> {
-    let tx = begin_write(db).await?;
-    let (plan, row) = item_for_write(&tx, tenant, quarter, item, approval.version).await?;
-    let mut model: roadmap_item::ActiveModel = row.clone().into();
-    model.business_lead_name = Set(Some(approval.name.clone()));
-    model.business_lead_approved_on = Set(Some(approval.approved_on));
-    model.business_lead_evidence_url = Set(approval.evidence_url.clone());
-    model.business_lead_recorded_by = Set(Some(actor.name.clone()));
-    model.version = Set(row.version + 1);
-    model.updated_at = Set(now);
-    model.update(&tx).await?;
-    let detail = serde_json::json!({ "name": approval.name, "approved_on": approval.approved_on, "evidence_url": approval.evidence_url });
-    log(&tx, &plan, now, &actor.name, "business_lead_approval", Some((item, row.recommendation_id)), detail).await?;
-    tx.commit().await?;
-    Ok(())
+    let version = approval.version;
+    record_approval(db, actor, now, tenant, quarter, item, version, ApprovalChange::BusinessLead(approval)).await
 }
