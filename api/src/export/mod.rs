@@ -9,3 +9,4 @@ pub mod graph_write_back;
 pub mod register_csv;
 pub mod svg_chart;
 pub mod trend_png;
+pub mod xlsx;

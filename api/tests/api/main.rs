@@ -27,6 +27,7 @@ mod migrations;
 mod monitoring;
 mod openapi;
 mod operations;
+mod python;
 mod register;
 mod register_dates;
 mod register_matrix;
