@@ -187,7 +187,7 @@ impl Cells<'_> {
 
     /// A date cell (an Excel serial date with a date format, so it sorts and filters as a date).
     pub fn date(&mut self, row: RowNum, col: ColNum, date: chrono::NaiveDate) -> Result<(), XlsxError> {
-        self.sheet.write_datetime_with_format(row, col, &date, &self.styles.date)?;
+        self.sheet.write_datetime_with_format(row, col, date, &self.styles.date)?;
         Ok(())
     }
 
@@ -199,7 +199,7 @@ impl Cells<'_> {
     /// A UTC timestamp as a date-time cell (Excel has no zones: the header says UTC).
     pub fn date_time(&mut self, row: RowNum, col: ColNum, at: chrono::DateTime<chrono::Utc>) -> Result<(), XlsxError> {
         let naive = at.naive_utc();
-        self.sheet.write_datetime_with_format(row, col, &naive, &self.styles.date_time)?;
+        self.sheet.write_datetime_with_format(row, col, naive, &self.styles.date_time)?;
         Ok(())
     }
 
