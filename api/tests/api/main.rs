@@ -44,3 +44,4 @@ mod users;
 mod webhook_receiver;
 mod weekly_review;
 mod write_back;
+mod xlsx_cells;

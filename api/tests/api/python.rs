@@ -1,14 +1,11 @@
 //! Python with openpyxl: a spreadsheet reader and writer scoregrc did not write. `./scripts/test` installs it in
-//! `target/test-python`; `SCOREGRC_TEST_PYTHON` names another interpreter that has openpyxl.
+//! `target/test-python`.
 
 use std::path::PathBuf;
 use std::process::Command;
 
 /// The interpreter that has openpyxl.
 pub fn interpreter() -> PathBuf {
-    if let Some(path) = std::env::var_os("SCOREGRC_TEST_PYTHON") {
-        return PathBuf::from(path);
-    }
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-python/bin/python");
     assert!(path.exists(), "{} is missing: ./scripts/test installs openpyxl there", path.display());
     path
