@@ -1,6 +1,7 @@
 //! The `scoregrc` command line: flags and `SCOREGRC_*` variables, read here and nowhere else.
 
 mod alerts;
+mod export;
 mod import;
 mod planning;
 
@@ -74,6 +75,8 @@ enum Command {
     /// Alert channels.
     #[command(subcommand)]
     Alerts(alerts::AlertsCommand),
+    /// Write the auditor workbook (.xlsx) of a tenant, with a progress bar.
+    Export(export::ExportArgs),
     /// Write a consistent copy of the live database to a file.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -172,6 +175,7 @@ impl Cli {
             Command::Roadmap(command) => planning::roadmap(config, command).await,
             Command::Report(command) => planning::report(config, command).await,
             Command::Alerts(command) => alerts::run(config, command).await,
+            Command::Export(args) => export::run(config, clock, args).await,
             Command::Openapi => {
                 println!("{}", crate::http::openapi_document().to_pretty_json()?);
                 Ok(())

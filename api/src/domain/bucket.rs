@@ -25,6 +25,22 @@ pub enum Bucket {
     Unrated,
 }
 
+impl Bucket {
+    /// Every bucket, in priority order.
+    pub const ALL: [Bucket; 5] = [Bucket::P1, Bucket::P2, Bucket::P3, Bucket::P4, Bucket::Unrated];
+
+    /// The words a person reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Bucket::P1 => "P1",
+            Bucket::P2 => "P2",
+            Bucket::P3 => "P3",
+            Bucket::P4 => "P4",
+            Bucket::Unrated => "Unrated",
+        }
+    }
+}
+
 /// One row of the rule table. An empty level list matches any level; `aligned: None` matches either.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PriorityRule {

@@ -100,6 +100,30 @@ wire_names!(Status {
 });
 
 impl Status {
+    /// Every status, in the order a team works through them.
+    pub const ALL: [Status; 7] = [
+        Status::ToAddress,
+        Status::Planned,
+        Status::InProgress,
+        Status::Completed,
+        Status::RiskAccepted,
+        Status::ThirdParty,
+        Status::AlternateMitigation,
+    ];
+
+    /// The words a person reads (Microsoft's portal wording).
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::ToAddress => "To address",
+            Status::Planned => "Planned",
+            Status::InProgress => "In progress",
+            Status::RiskAccepted => "Risk accepted",
+            Status::ThirdParty => "Resolved through third party",
+            Status::AlternateMitigation => "Resolved through alternate mitigation",
+            Status::Completed => "Completed",
+        }
+    }
+
     /// Statuses a person chose that an import never overwrites with a completion.
     fn keeps_its_own_points(self) -> bool {
         matches!(self, Status::ThirdParty | Status::AlternateMitigation | Status::RiskAccepted)

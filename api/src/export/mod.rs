@@ -1,6 +1,7 @@
 //! Exporters: what leaves scoregrc for another system, a person's spreadsheet or the board's printout. Like importers,
 //! they live apart from the routes.
 
+pub mod auditor_workbook;
 pub mod board_html;
 pub mod cells;
 pub mod delivery;

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod auditor_workbook;
 pub mod auth;
 pub mod board;
 pub mod channel_input;
@@ -94,6 +95,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(roadmap::configure)
         .configure(roadmap_items::configure)
         .configure(board::configure)
+        .configure(auditor_workbook::configure)
         .configure(alerts::configure)
         .configure(sync::configure)
         .configure(comparison::configure)

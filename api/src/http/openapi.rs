@@ -28,6 +28,7 @@ use super::problem;
         (name = "priorities", description = "Priority rules, audit scope and buckets"),
         (name = "frameworks", description = "Framework catalogs: the shipped ones, a tenant's own, and catalog updates"),
         (name = "seed-ui", description = "The seed UI's paths, as aliases over the tenant-scoped API"),
+        (name = "exports", description = "Workbooks for auditors and the quarterly triage round-trip"),
         (name = "score", description = "The score now and over time"),
         (name = "reviews", description = "The weekly review, the weekly digest and its schedule"),
         (name = "alerts", description = "Alert channels (webhook, Teams, e-mail), their deliveries, and the notification outbox"),

@@ -166,6 +166,17 @@ impl From<crate::export::digest::DigestError> for ApiError {
     }
 }
 
+impl From<crate::export::auditor_workbook::ExportError> for ApiError {
+    fn from(err: crate::export::auditor_workbook::ExportError) -> Self {
+        use crate::export::auditor_workbook::ExportError as E;
+        match err {
+            E::Store(e) => e.into(),
+            E::NoTenant => ApiError::NotFound("tenant"),
+            E::Xlsx(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
 impl From<crate::import::error::ImportError> for ApiError {
     fn from(err: crate::import::error::ImportError) -> Self {
         use crate::import::error::ImportError as E;

@@ -237,6 +237,28 @@ pub async fn list(
     Ok(Page::from_rows(rows, page.limit, total, |r| r.seq.to_string()).map(AuditRecord::from))
 }
 
+/// How many rows `chain` holds.
+pub async fn row_count(conn: &impl ConnectionTrait, chain: Chain) -> Result<u64, StoreError> {
+    Ok(audit_log::Entity::find().filter(audit_log::Column::Chain.eq(chain.key())).count(conn).await?)
+}
+
+/// Up to `limit` rows of `chain` after position `after_seq`, oldest first: for exports that walk the whole chain.
+pub async fn rows_after(
+    conn: &impl ConnectionTrait,
+    chain: Chain,
+    after_seq: i64,
+    limit: u64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Chain.eq(chain.key()))
+        .filter(audit_log::Column::Seq.gt(after_seq))
+        .order_by_asc(audit_log::Column::Seq)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().map(AuditRecord::from).collect())
+}
+
 /// The outcome of recomputing a chain.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChainReport {

@@ -42,6 +42,36 @@ pub struct FrameworkCoverage {
     pub controls: Vec<ControlCoverageView>,
 }
 
+/// A framework the tenant sees, with its controls in force in catalog order.
+#[derive(Debug, Clone)]
+pub struct FrameworkControls {
+    pub key: String,
+    pub name: String,
+    /// `(control_id, display_id, title)`.
+    pub controls: Vec<(String, String, String)>,
+}
+
+/// The controls in force of the framework `key` the tenant sees; `None` when it sees no such framework.
+pub async fn controls_in_force(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    key: &str,
+) -> Result<Option<FrameworkControls>, StoreError> {
+    let Some(framework) = super::frameworks::visible(conn, tenant, key).await? else {
+        return Ok(None);
+    };
+    let controls = framework_control::Entity::find()
+        .filter(framework_control::Column::FrameworkId.eq(framework.id))
+        .filter(framework_control::Column::Retired.eq(false))
+        .order_by_asc(framework_control::Column::Position)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.control_id, c.display_id, c.title))
+        .collect();
+    Ok(Some(FrameworkControls { key: framework.key, name: framework.name, controls }))
+}
+
 /// The coverage for `tenant` of the framework `key` it sees (shipped or its own); `None` when it sees no such
 /// framework.
 pub async fn framework_coverage(

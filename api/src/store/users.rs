@@ -6,7 +6,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::audit::{self, Change};
 use super::error::check_version;
@@ -260,4 +260,9 @@ pub async fn principal_parts(
     let Some(model) = find(conn, id).await? else { return Ok(None) };
     let tenants = memberships::tenants_of(conn, id).await?;
     Ok(Some((model, tenants)))
+}
+
+/// Every user's display name by id, to name owners in exports (a deployment has hundreds of users, not millions).
+pub async fn display_names(conn: &impl ConnectionTrait) -> Result<HashMap<uuid::Uuid, String>, StoreError> {
+    Ok(user::Entity::find().all(conn).await?.into_iter().map(|u| (u.id, u.display_name)).collect())
 }

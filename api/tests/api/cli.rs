@@ -195,3 +195,35 @@ async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("Contoso") && html.contains("2030-Q1"), "the page names the tenant and quarter");
 }
+
+#[tokio::test]
+async fn export_writes_the_auditor_workbook_and_records_it_in_the_trail() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Contoso").await;
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
+    assert!(
+        scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).status().unwrap().success()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("auditor.xlsx");
+    let exported = scoregrc(&app.db_path).args(["export", "--tenant", "Contoso", "--out"]).arg(&out).output().unwrap();
+    let stdout = String::from_utf8_lossy(&exported.stdout);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    assert!(stdout.contains("wrote the auditor workbook for Contoso"), "{stdout}");
+    assert!(stdout.contains("8 sheets"), "{stdout}");
+    let sha256 = stdout.trim().rsplit(' ').next().unwrap().to_owned();
+
+    let printed = crate::python::run(
+        "import sys, openpyxl\nwb = openpyxl.load_workbook(sys.argv[1])\nprint(wb['Summary']['B3'].value, wb['Prioritised actions'].max_row - 1)",
+        &[out.to_str().unwrap()],
+    );
+    assert_eq!(printed.trim(), "Contoso 10");
+    let trail =
+        json_of(app.get(&format!("/api/v1/tenants/{tenant}/audit?entity=export"), &app.admin_token).await).await;
+    assert_eq!(trail["items"][0]["after"]["sha256"], sha256.as_str());
+    assert_eq!(trail["items"][0]["actor_name"], "cli");
+
+    let unknown = scoregrc(&app.db_path).args(["export", "--tenant", "Nobody", "--out"]).arg(&out).output().unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant `Nobody`"));
+}

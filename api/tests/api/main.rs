@@ -3,6 +3,7 @@
 
 mod alert_channels;
 mod audit;
+mod auditor_workbook;
 mod auth;
 mod board;
 mod board_pdf;

@@ -10,7 +10,7 @@ pub mod sweep;
 
 pub use proposals::{create, update};
 pub use read::{
-    ItemRegisterLink, RegisterFilter, RegisterRow, get, holding_entry, links_for, list, register_rows,
+    ItemRegisterLink, RegisterFilter, RegisterRow, every_row, get, holding_entry, links_for, list, register_rows,
     review_due_entries,
 };
 pub use steps::{StepRequest, take_step};

@@ -277,8 +277,37 @@ pub async fn register_rows(
 ) -> Result<Vec<RegisterRow>, StoreError> {
     let mut filter = filter.clone();
     filter.state = filter.state.or(Some(EntryState::Approved));
+    Ok(rows_of(&matching(conn, tenant, &filter, now).await?))
+}
+
+/// Every entry of the tenant in any state, oldest first, one row per covered item, each with how many steps its
+/// history holds: the auditor workbook's register.
+pub async fn every_row(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    now: DateTime<Utc>,
+) -> Result<Vec<(RegisterRow, u64)>, StoreError> {
+    let entries = matching(conn, tenant, &RegisterFilter::default(), now).await?;
+    let mut steps: HashMap<uuid::Uuid, u64> = HashMap::new();
+    for event in risk_acceptance_event::Entity::find()
+        .filter(risk_acceptance_event::Column::TenantId.eq(tenant.0))
+        .all(conn)
+        .await?
+    {
+        *steps.entry(event.entry_id).or_default() += 1;
+    }
     let mut rows = Vec::new();
-    for entry in matching(conn, tenant, &filter, now).await?.into_iter().rev() {
+    for entry in entries.iter().rev() {
+        let count = steps.get(&entry.id).copied().unwrap_or(0);
+        rows.extend(rows_of(std::slice::from_ref(entry)).into_iter().map(|r| (r, count)));
+    }
+    Ok(rows)
+}
+
+/// One row per entry and covered item, in the order of `entries` reversed (oldest first).
+fn rows_of(entries: &[RiskAcceptance]) -> Vec<RegisterRow> {
+    let mut rows = Vec::new();
+    for entry in entries.iter().rev() {
         for item in &entry.recommendations {
             rows.push(RegisterRow {
                 recommendation: item.title.clone(),
@@ -300,7 +329,7 @@ pub async fn register_rows(
             });
         }
     }
-    Ok(rows)
+    rows
 }
 
 /// The entry an item belongs to, as the item shows it.
