@@ -6,18 +6,12 @@
 //! Prints (1) the pure domain placement of N rated items and (2) the store's full recompute over N stored items
 //! (load items, their effective mappings, ratings and ownership, then place each: `bucket_summary`).
 
-use std::sync::Arc;
+mod common;
+
 use std::time::Instant;
 
-use scoregrc::clock::{SharedClock, SystemClock};
-use scoregrc::config::Config;
-use scoregrc::domain::audit::Actor;
 use scoregrc::domain::bucket::RuleSet;
 use scoregrc::domain::rating::{Level, Rating};
-use scoregrc::domain::recommendation::{Channel, Product};
-use scoregrc::import::{ImportBatch, IncomingItem};
-use scoregrc::secrets::DataKey;
-use scoregrc::store::ratings::{Rater, set_many};
 
 fn level(i: usize) -> Level {
     Level::ALL[i % 3]
@@ -41,60 +35,8 @@ async fn main() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::new(dir.path().join("buckets.db"));
-    let db = scoregrc::db::open_and_migrate(&config.database_path).await.unwrap();
-    let clock: SharedClock = Arc::new(SystemClock);
-    let key = Arc::new(DataKey::load_or_create(&config.data_key_path()).unwrap());
-    let importer = scoregrc::app::importer(&db, &clock, key, &config).unwrap();
-    let frameworks = scoregrc::import::catalog::shipped_frameworks().unwrap();
-    let mappings = scoregrc::import::catalog::shipped_mappings().unwrap();
-    scoregrc::store::catalogs::apply_shipped(&db, clock.now(), &frameworks, &mappings).await.unwrap();
-    let actor = Actor::system("bench");
-    let tenant = scoregrc::store::tenants::create(&db, &actor, clock.now(), "Bench".into()).await.unwrap().id;
-    // Real control ids first (they carry the shipped mappings), then synthetic ones.
-    let mapped: Vec<String> = mappings
-        .rows
-        .iter()
-        .map(|r| r.secure_score_control.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let items: Vec<IncomingItem> = (0..n)
-        .map(|i| {
-            let key = mapped.get(i).cloned().unwrap_or_else(|| format!("synthetic_control_{i:06}"));
-            IncomingItem::new(Product::M365, Some(key), format!("Control {i}"), 5.0, Some((i % 6) as f64))
-        })
-        .collect();
-    let batch = ImportBatch {
-        channel: Channel::Graph,
-        product: Product::M365,
-        items,
-        snapshots: Vec::new(),
-        complete_catalog: None,
-    };
-    importer.apply_batch(tenant, &actor, &batch).await.unwrap();
-    let ids: Vec<uuid::Uuid> = {
-        use sea_orm::{EntityTrait, QuerySelect};
-        scoregrc::entities::recommendation::Entity::find()
-            .select_only()
-            .column(scoregrc::entities::recommendation::Column::Id)
-            .into_tuple::<uuid::Uuid>()
-            .all(&db)
-            .await
-            .unwrap()
-    };
-    let rater = Rater { actor: &actor, now: clock.now(), tenant };
-    for (chunk_no, chunk) in ids.chunks(1000).enumerate() {
-        let ratings: Vec<(uuid::Uuid, Rating)> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                let i = i + chunk_no * 1000;
-                (*id, Rating { risk_reduction: Some(level(i)), implementation_effort: Some(level(i / 3)) })
-            })
-            .collect();
-        set_many(&db, rater, &ratings, None).await.unwrap();
-    }
+    let bench = common::rated_tenant(&dir.path().join("buckets.db"), n).await;
+    let (db, tenant, clock) = (bench.db, bench.tenant, bench.clock);
     let started = Instant::now();
     let summary = scoregrc::store::recommendations::bucket_summary(&db, tenant, clock.now()).await.unwrap();
     let store = started.elapsed();

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use super::{ExportError, ExportRequest, Tally};
 use crate::domain::bucket::Bucket;
-use crate::domain::quarter::Quarter;
 use crate::domain::rating::Level;
 use crate::domain::recommendation::Status;
 use crate::export::xlsx::{Cells, Column, Styles, data_sheet};
@@ -60,17 +59,13 @@ pub(super) async fn write(
     styles: &Styles,
     request: &ExportRequest,
     ranked: &[RankedItem],
+    plan: Option<&roadmap::Roadmap>,
     tally: &mut Tally<'_>,
 ) -> Result<(), ExportError> {
     let names = users::display_names(conn).await?;
-    let quarter = Quarter::of(request.now.date_naive());
     // The current quarter's plan gives an item its target date (and an owner when the item has none).
-    let planned: HashMap<uuid::Uuid, roadmap::RoadmapItem> =
-        match roadmap::get(conn, request.tenant, quarter, request.now).await {
-            Ok(plan) => plan.items.into_iter().map(|i| (i.recommendation_id, i)).collect(),
-            Err(crate::store::StoreError::NotFound(_)) => HashMap::new(),
-            Err(e) => return Err(e.into()),
-        };
+    let planned: HashMap<uuid::Uuid, &roadmap::RoadmapItem> =
+        plan.iter().flat_map(|p| &p.items).map(|i| (i.recommendation_id, i)).collect();
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(SHEET)?;
     data_sheet(sheet, styles, &COLUMNS, ranked.len() as u32, "PrioritisedActions")?;
@@ -81,7 +76,7 @@ pub(super) async fn write(
         let views = views_in_order(conn, request.tenant, &ids, request.now).await?;
         let mut cells = Cells { sheet: &mut *sheet, styles };
         for view in &views {
-            let plan_item = planned.get(&view.id);
+            let plan_item = planned.get(&view.id).copied();
             write_row(&mut cells, row, view, plan_item, &names)?;
             row += 1;
         }

@@ -105,21 +105,35 @@ async fn fill(
     let ranked = store::priority_order::ranked_items(conn, request.tenant, request.now).await?;
     let chain = store::audit::verify(conn, Chain::Tenant(request.tenant)).await?;
     let audit_rows = history::audit_row_count(conn, request.tenant).await?;
+    let plan = current_plan(conn, request).await?;
     let mut tally = Tally { written: 0, total: ranked.len() as u64 + audit_rows, report: progress };
     tally.add("Summary", 0);
 
     // Sheets appear in the order they are added; each is written whole before the next.
     let summary_sheet = workbook.add_worksheet();
-    let facts = summary::Facts { tenant: &tenant, request, ranked: &ranked, chain: &chain };
+    let facts = summary::Facts { tenant: &tenant, request, ranked: &ranked, chain: &chain, plan: plan.as_ref() };
     summary::write(conn, summary_sheet, &styles, &facts).await?;
-    actions::write(conn, workbook, &styles, request, &ranked, &mut tally).await?;
-    roadmap::write(conn, workbook, &styles, request, &mut tally).await?;
+    actions::write(conn, workbook, &styles, request, &ranked, plan.as_ref(), &mut tally).await?;
+    roadmap::write(conn, workbook, &styles, plan.as_ref(), &mut tally).await?;
     register::write(conn, workbook, &styles, request, &mut tally).await?;
     coverage::write(conn, workbook, &styles, request.tenant, &ranked, &mut tally).await?;
     history::write_scores(conn, workbook, &styles, request.tenant, &mut tally).await?;
     history::write_audit_trail(conn, workbook, &styles, request.tenant, audit_rows, &mut tally).await?;
     let sheets = workbook.worksheets().iter().map(|s| s.name()).collect();
     Ok(ExportSummary { sheets, rows: tally.written, head_hash: chain.head_hash })
+}
+
+/// The current quarter's plan, when there is one.
+async fn current_plan(
+    conn: &impl ConnectionTrait,
+    request: &ExportRequest,
+) -> Result<Option<store::roadmap::Roadmap>, ExportError> {
+    let quarter = crate::domain::quarter::Quarter::of(request.now.date_naive());
+    match store::roadmap::get(conn, request.tenant, quarter, request.now).await {
+        Ok(plan) => Ok(Some(plan)),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The SHA-256 (hex) and size of a written file, read in blocks.

@@ -3,10 +3,9 @@
 use rust_xlsxwriter::Workbook;
 use sea_orm::ConnectionTrait;
 
-use super::{ExportError, ExportRequest, Tally};
-use crate::domain::quarter::Quarter;
+use super::{ExportError, Tally};
 use crate::export::xlsx::{Cells, Column, Styles, data_sheet};
-use crate::store::{StoreError, roadmap, users};
+use crate::store::{roadmap, users};
 
 const SHEET: &str = "Roadmap";
 
@@ -33,17 +32,11 @@ pub(super) async fn write(
     conn: &impl ConnectionTrait,
     workbook: &mut Workbook,
     styles: &Styles,
-    request: &ExportRequest,
+    plan: Option<&roadmap::Roadmap>,
     tally: &mut Tally<'_>,
 ) -> Result<(), ExportError> {
-    let quarter = Quarter::of(request.now.date_naive());
-    let plan = match roadmap::get(conn, request.tenant, quarter, request.now).await {
-        Ok(plan) => Some(plan),
-        Err(StoreError::NotFound(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
     let names = users::display_names(conn).await?;
-    let items = plan.as_ref().map(|p| p.items.as_slice()).unwrap_or_default();
+    let items = plan.map(|p| p.items.as_slice()).unwrap_or_default();
     let sheet = workbook.add_worksheet();
     sheet.set_name(SHEET)?;
     data_sheet(sheet, styles, &COLUMNS, items.len() as u32, "Roadmap")?;
@@ -62,7 +55,7 @@ pub(super) async fn write(
             .filter(|w| w.item_id == Some(item.id))
             .map(|w| w.message.as_str())
             .collect();
-        cells.text(row, 0, &quarter.to_string())?;
+        cells.text(row, 0, &plan.map(|p| p.quarter.to_string()).unwrap_or_default())?;
         cells.integer(row, 1, i64::from(item.position))?;
         cells.wrapped(row, 2, &item.title)?;
         cells.opt_text(row, 3, item.external_id.as_deref())?;

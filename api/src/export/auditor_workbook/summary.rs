@@ -20,6 +20,8 @@ pub(super) struct Facts<'a> {
     pub request: &'a ExportRequest,
     pub ranked: &'a [RankedItem],
     pub chain: &'a ChainReport,
+    /// The current quarter's plan.
+    pub plan: Option<&'a roadmap::Roadmap>,
 }
 
 /// Writes the summary into `sheet`.
@@ -35,11 +37,6 @@ pub(super) async fn write(
     sheet.set_column_width(2, 20)?;
     let quarter = Quarter::of(facts.request.now.date_naive());
     let score = scores::latest(conn, facts.tenant.id, Product::M365).await?.into_iter().find(|s| s.scope.is_empty());
-    let plan = match roadmap::get(conn, facts.tenant.id, quarter, facts.request.now).await {
-        Ok(plan) => Some(plan),
-        Err(crate::store::StoreError::NotFound(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
     let mut cells = Cells { sheet, styles };
     cells.sheet.write_string_with_format(0, 0, "scoregrc auditor workbook", &styles.title)?;
     let mut row = 2;
@@ -62,7 +59,7 @@ pub(super) async fn write(
     let r = label(&mut cells, &mut row, "Points still available")?;
     cells.number(r, 1, crate::domain::score::round2(facts.ranked.iter().map(|i| i.points_available).sum()))?;
     let r = label(&mut cells, &mut row, &format!("Roadmap {quarter}"))?;
-    match &plan {
+    match facts.plan {
         Some(plan) => cells.text(r, 1, &format!("{} item(s), {} warning(s)", plan.items.len(), plan.warnings.len()))?,
         None => cells.text(r, 1, "no plan for this quarter")?,
     }

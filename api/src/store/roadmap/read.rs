@@ -2,7 +2,7 @@
 //! against the locked baseline.
 
 use chrono::{DateTime, Days, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 use super::{
@@ -145,10 +145,14 @@ pub async fn get(
 ) -> Result<Roadmap, StoreError> {
     let plan = plan_row(conn, tenant, quarter).await?.ok_or(StoreError::NotFound("roadmap"))?;
     let rows = item_rows(conn, plan.id).await?;
-    let recommendations = recommendation::Entity::find()
+    // The projection needs three columns of every item: read only those, so a large tenant's plan stays cheap.
+    let recommendations: Vec<(Option<String>, f64, Option<f64>)> = recommendation::Entity::find()
+        .select_only()
+        .columns([recommendation::Column::Category, recommendation::Column::MaxScore, recommendation::Column::Achieved])
         .filter(recommendation::Column::TenantId.eq(tenant.0))
         .filter(recommendation::Column::Product.eq("m365"))
         .filter(recommendation::Column::RemovedAt.is_null())
+        .into_tuple()
         .all(conn)
         .await?;
     let on_plan: Vec<recommendation::Model> = recommendation::Entity::find()
@@ -183,7 +187,7 @@ pub async fn get(
     let warnings = plan_warnings(quarter, &items.iter().map(|(i, m)| facts(i, m, &targets)).collect::<Vec<_>>());
     let scored: Vec<(String, f64, f64)> = recommendations
         .iter()
-        .filter_map(|r| Some((r.category.clone().unwrap_or_default(), r.max_score, r.achieved?)))
+        .filter_map(|(category, max, achieved)| Some((category.clone().unwrap_or_default(), *max, (*achieved)?)))
         .collect();
     let gains: Vec<(String, f64)> = items
         .iter()
