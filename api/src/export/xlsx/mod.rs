@@ -157,6 +157,22 @@ impl Cells<'_> {
         Ok(())
     }
 
+    /// A text cell in a format of the caller's (an editable column's fill, say), cut and quote-prefixed like
+    /// [`Cells::text`]. Empty text writes a blank cell in that format, so the whole column looks the same.
+    pub fn text_in(&mut self, row: RowNum, col: ColNum, text: &str, format: &Format) -> Result<(), XlsxError> {
+        if text.is_empty() {
+            self.sheet.write_blank(row, col, format)?;
+            return Ok(());
+        }
+        let fitted = fit_cell(text);
+        if starts_like_formula(&fitted) {
+            self.sheet.write_string_with_format(row, col, fitted.as_ref(), &format.clone().set_quote_prefix())?;
+        } else {
+            self.sheet.write_string_with_format(row, col, fitted.as_ref(), format)?;
+        }
+        Ok(())
+    }
+
     /// An optional text cell.
     pub fn opt_text(&mut self, row: RowNum, col: ColNum, text: Option<&str>) -> Result<(), XlsxError> {
         text.map_or(Ok(()), |t| self.text(row, col, t))

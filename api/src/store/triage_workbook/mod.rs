@@ -126,10 +126,8 @@ async fn mapping_changes(
             newest.insert(item, ChangedBy { by, at });
         }
     };
-    let overrides = mapping_override::Entity::find()
-        .filter(mapping_override::Column::TenantId.eq(tenant.0))
-        .all(conn)
-        .await?;
+    let overrides =
+        mapping_override::Entity::find().filter(mapping_override::Column::TenantId.eq(tenant.0)).all(conn).await?;
     for o in overrides {
         note(o.recommendation_id, o.actor_name, o.at);
     }
