@@ -88,7 +88,7 @@ impl RowProblem {
 pub struct Checked {
     /// Rows read.
     pub rows: usize,
-    /// Rows whose editable cells still say what was exported.
+    /// Rows whose editable cells still say what was exported, or what the item already is.
     pub unchanged: usize,
     pub changes: Vec<RowChange>,
 }
@@ -155,6 +155,10 @@ fn check_row<'a>(
         return Ok(None);
     }
     if current.rating_version != exported.rating_version || current.mappings != exported.mappings {
+        // Already as the row asks (the same workbook uploaded twice): nothing to do, nothing lost.
+        if wanted == current.rating && wanted_mappings == current.mappings {
+            return Ok(None);
+        }
         return Err(vec![conflict(&row.id, current, &exported)]);
     }
     let add: Vec<ControlRef> = wanted_mappings.difference(&current.mappings).cloned().collect();

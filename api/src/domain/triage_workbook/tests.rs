@@ -208,3 +208,15 @@ fn a_retired_control_or_archived_framework_cannot_be_added() {
     assert!(problems[0].message.starts_with("Triage!M2: \"iso27001:5.99\" is retired"));
     assert!(problems[1].message.starts_with("Triage!M2: \"old:1\" belongs to an archived framework"));
 }
+
+#[test]
+fn a_row_asking_for_what_the_item_already_is_changes_nothing_even_after_a_change() {
+    let mut items = items();
+    let exported_as = items[&id(2)].clone();
+    let edited = row(2, 2, &exported_as, [Some("High"), Some("Low"), Some("A.5.17")]);
+    let item = items.get_mut(&id(2)).unwrap();
+    item.rating_version = 1;
+    item.rating = rating(Some(Level::High), Some(Level::Low));
+    item.mappings = refs(&["iso27001:5.17"]);
+    assert_eq!(check(&[edited], &items, &catalog()).unwrap().unchanged, 1, "the same workbook uploaded twice");
+}

@@ -35,7 +35,7 @@ pub struct TriageImportSummary {
     pub ratings_changed: usize,
     pub mappings_added: usize,
     pub mappings_removed: usize,
-    /// Rows whose editable cells still said what was exported: left alone.
+    /// Rows whose editable cells still said what was exported (or what the item already is): left alone.
     pub unchanged: usize,
     /// The run id on the one audit row recording the import; `null` when nothing changed (no row is written).
     pub run_id: Option<uuid::Uuid>,
