@@ -41,7 +41,8 @@ impl Located {
 type Workbook<'a> = Xlsx<Cursor<&'a [u8]>>;
 
 /// Reads an edited triage workbook: the `Triage` sheet (exact name, else ignoring case), its header row (the
-/// first row with a value) and every later row with a value in a column read.
+/// first row with a `Recommendation ID` cell, so a title row above the table is fine) and every later row with a
+/// value in a column read.
 ///
 /// Refuses, with a message naming the place: bytes that are not an xlsx workbook, a damaged or cut-off file,
 /// a workbook without a `Triage` sheet, a header row without `Recommendation ID` or `Exported version`, a header
@@ -109,34 +110,51 @@ fn choose_sheet(names: &[String]) -> Result<String, ReadError> {
         })
 }
 
-/// Pass one: the first row (0-based) with a value, and its cells (0-based column, text).
-fn header_row(workbook: &mut Workbook<'_>, sheet: &str) -> Result<(u32, Vec<(u32, String)>), ReadError> {
+/// Rows (with a value) searched for the header: a person may put a title or a note above the table.
+const HEADER_SEARCH_ROWS: usize = 20;
+
+/// One row's cells: its 0-based row and (0-based column, text) pairs.
+type HeaderCells = (u32, Vec<(u32, String)>);
+
+/// Pass one: the header row (0-based) and its cells (0-based column, text): the first row with a value that has
+/// a `Recommendation ID` cell among the first [`HEADER_SEARCH_ROWS`], else the first row with a value (whose
+/// missing id column is then the error).
+fn header_row(workbook: &mut Workbook<'_>, sheet: &str) -> Result<HeaderCells, ReadError> {
     let mut cells = workbook.worksheet_cells_reader(sheet).map_err(|error| sheet_error(sheet, &error))?;
-    let mut found: Option<u32> = None;
-    let mut header: Vec<(u32, String)> = Vec::new();
+    let is_header = |row: &HeaderCells| row.1.iter().any(|(_, text)| header_key(text) == header_key(ID_HEADER));
+    let mut first: Option<HeaderCells> = None;
+    let mut current: Option<HeaderCells> = None;
+    let mut rows_seen = 0usize;
     let mut text_bytes = 0usize;
     while let Some(cell) = cells.next_cell().map_err(|error| workbook_error(&error))? {
         let Some(value) = raw_value(cell.get_value()) else { continue };
         let (row, column) = cell.get_position();
-        if found.is_some_and(|first| row > first) {
-            continue;
-        }
-        if found != Some(row) {
-            found = Some(row);
-            header.clear();
-            text_bytes = 0;
+        if current.as_ref().is_none_or(|(at, _)| *at != row) {
+            match current.take() {
+                Some(done) if is_header(&done) => return Ok(done),
+                Some(done) if first.is_none() => first = Some(done),
+                _ => {}
+            }
+            rows_seen += 1;
+            if rows_seen > HEADER_SEARCH_ROWS {
+                break;
+            }
+            current = Some((row, Vec::new()));
         }
         text_bytes += value.text().len();
-        if header.len() >= MAX_HEADER_CELLS || text_bytes > MAX_TEXT_BYTES {
+        let Some((_, row_cells)) = current.as_mut() else { continue };
+        if row_cells.len() >= MAX_HEADER_CELLS || text_bytes > MAX_TEXT_BYTES {
             return Err(zip_check::damaged());
         }
-        header.push((column, value.text()));
+        row_cells.push((column, value.text()));
     }
-    let row = found.ok_or_else(|| {
-        ReadError::new(ReadErrorKind::Empty, format!("the sheet `{sheet}` is empty; export the workbook again"))
-            .at_field(row_reference(sheet, 1))
-    })?;
-    Ok((row, header))
+    match current {
+        Some(done) if is_header(&done) => Ok(done),
+        last => first.or(last).ok_or_else(|| {
+            ReadError::new(ReadErrorKind::Empty, format!("the sheet `{sheet}` is empty; export the workbook again"))
+                .at_field(row_reference(sheet, 1))
+        }),
+    }
 }
 
 /// Header text as compared: trimmed, lower case, inner spaces collapsed.

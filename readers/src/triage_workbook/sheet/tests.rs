@@ -74,6 +74,16 @@ fn columns_are_found_by_header_text_wherever_a_person_moved_them() {
 }
 
 #[test]
+fn a_title_row_above_the_header_is_not_the_header() {
+    let bytes = workbook("Triage", &[&["Q1 triage, Contoso"], &[], HEADER, &["id-1", "v-1", "t", "Low"]]);
+    let sheet = read(&bytes).unwrap();
+    assert_eq!(sheet.rows.len(), 1);
+    assert_eq!(sheet.rows[0].risk.as_ref().unwrap().reference, "Triage!D4");
+    let error = read(&workbook("Triage", &[&["Q1 triage"], &["Title", "Exported version"]])).unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("Triage!1:1"), "without an id column the first row is named");
+}
+
+#[test]
 fn a_row_with_values_only_in_columns_not_read_is_not_a_row() {
     let bytes = workbook("Triage", &[HEADER, &["", "", "A note under the table", "", "", ""]]);
     assert!(read(&bytes).unwrap().rows.is_empty());
