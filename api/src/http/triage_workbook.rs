@@ -31,7 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     params(("tenant_id" = uuid::Uuid, Path)),
     responses(
         (status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            body = Vec<u8>, headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
+            body = Vec<u8>, description = "The workbook", headers(("Content-Disposition" = String, description = "attachment; filename=…"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
@@ -78,7 +78,7 @@ async fn export_triage_workbook(state: web::Data<AppState>, caller: TenantCaller
         )
     ),
     responses(
-        (status = 200, body = TriageImportSummary),
+        (status = 200, body = TriageImportSummary, description = "Every change applied (or none was needed)"),
         (status = 400, body = Problem, content_type = "application/problem+json", description = "The upload or form cannot be read"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -33,7 +33,9 @@ pub struct TriageImportSummary {
     pub rows_read: usize,
     /// Items whose rating changed.
     pub ratings_changed: usize,
+    /// Controls added to items' mapping sets.
     pub mappings_added: usize,
+    /// Controls removed from items' mapping sets.
     pub mappings_removed: usize,
     /// Rows whose editable cells still said what was exported (or what the item already is): left alone.
     pub unchanged: usize,
