@@ -15,7 +15,8 @@ pub struct ReadError {
     /// The column header as it appears in the file, trimmed (e.g. "Points achieved"). The xlsx cell
     /// reference ("C7") is in the message.
     pub column: Option<String>,
-    /// For JSON: a path such as `value[3].maxScore`.
+    /// For JSON: a path such as `value[3].maxScore`. For the triage workbook: the cell or row at fault
+    /// (`Triage!K17`, `Triage!1:1`), or `file` for the workbook as a whole.
     pub field: Option<String>,
     /// A sentence a user can act on: "row 17, column `Points achieved`: `ten/10` is not a number …".
     pub message: String,

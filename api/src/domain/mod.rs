@@ -27,6 +27,7 @@ pub mod score;
 pub mod score_change;
 pub mod service_token;
 pub mod suggestion;
+pub mod triage_workbook;
 pub mod user;
 pub mod weekly_review;
 pub mod write_back;

@@ -10,4 +10,5 @@ pub mod graph_write_back;
 pub mod register_csv;
 pub mod svg_chart;
 pub mod trend_png;
+pub mod triage_workbook;
 pub mod xlsx;

@@ -1,21 +1,18 @@
 //! The auditor workbook download. The file is written to a temporary file (its big sheets in constant memory)
-//! and streamed from there, so neither the rows nor the file sit in memory whole.
+//! and streamed from there (`download::attachment`), so neither the rows nor the file sit in memory whole.
 
-use actix_web::body::SizedStream;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, get, web};
-use futures_util::stream;
-use tokio::io::AsyncReadExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Reply;
+use super::download::{attachment, file_name_part};
 use super::extract::{ReadAudit, TenantCaller};
 use super::problem::{ApiError, Problem};
 use crate::export::auditor_workbook::{self, ExportRequest, file_sha256};
+use crate::export::triage_workbook::CONTENT_TYPE;
 use crate::state::AppState;
 use crate::store::exports::{self, ExportRecord};
-
-/// The media type of an `.xlsx` file.
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -60,48 +57,16 @@ async fn get_auditor_workbook(state: web::Data<AppState>, caller: TenantCaller<R
         head_hash: &summary.head_hash,
     };
     exports::record(&state.db, &caller.principal.actor(), now, caller.tenant.id, record).await?;
-    let filename = format!("scoregrc-auditor-{}-{}.xlsx", file_slug(&caller.tenant.name), now.format("%Y-%m-%d"));
-    Ok(HttpResponse::Ok()
-        .content_type(XLSX)
-        .insert_header(("content-disposition", format!("attachment; filename=\"{filename}\"")))
-        .insert_header(("x-content-sha256", sha256))
-        .body(SizedStream::new(bytes, file_stream(file).await?)))
+    let name = format!("scoregrc-auditor-{}-{}.xlsx", file_name_part(&caller.tenant.name), now.format("%Y-%m-%d"));
+    // The open handle keeps the content readable once the temporary name is gone.
+    let reopened = file.reopen().map_err(io_failure)?;
+    drop(file);
+    let mut response = attachment(reopened, CONTENT_TYPE, &name)?;
+    let sha256 = HeaderValue::from_str(&sha256).map_err(|e| ApiError::Internal(e.to_string()))?;
+    response.headers_mut().insert(HeaderName::from_static("x-content-sha256"), sha256);
+    Ok(response)
 }
 
 fn io_failure(err: std::io::Error) -> ApiError {
     ApiError::Internal(format!("writing the export: {err}"))
-}
-
-/// A file name made of the tenant's letters and digits.
-pub fn file_slug(name: &str) -> String {
-    let slug: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    if slug.is_empty() { "tenant".to_owned() } else { slug }
-}
-
-/// The file's bytes as a stream of 64 KiB blocks. The temporary file's name is removed at once; the open handle
-/// keeps its content readable until the stream ends.
-pub async fn file_stream(
-    file: tempfile::NamedTempFile,
-) -> Result<impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>>, ApiError> {
-    let reader = tokio::fs::File::open(file.path()).await.map_err(io_failure)?;
-    drop(file);
-    Ok(stream::unfold(Some(reader), |reader| async move {
-        let mut reader = reader?;
-        let mut buffer = vec![0u8; 64 * 1024];
-        match reader.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                Some((Ok(web::Bytes::from(buffer)), Some(reader)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    }))
 }

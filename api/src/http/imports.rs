@@ -49,8 +49,9 @@ async fn read_limited(
     Ok(bytes)
 }
 
-/// The file from a multipart form (field `file`, optional field `sheet`) or the raw body.
-async fn upload_from(
+/// The file from a multipart form (field `file`, optional field `sheet`) or the raw body, refused beyond `limit`
+/// bytes.
+pub(super) async fn upload_from(
     req: &HttpRequest,
     payload: web::Payload,
     params: UploadParams,

@@ -12,6 +12,7 @@ pub mod comparison;
 pub mod connectors;
 pub mod coverage;
 pub mod diagnosis;
+pub mod download;
 pub mod extract;
 pub mod frameworks;
 pub mod health;
@@ -37,6 +38,7 @@ pub mod sync;
 pub mod tenant_frameworks;
 pub mod tenants;
 pub mod tokens;
+pub mod triage_workbook;
 pub mod users;
 pub mod web;
 pub mod write_backs;
@@ -85,6 +87,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(coverage::configure)
         .configure(mappings::configure)
         .configure(ratings::configure)
+        .configure(triage_workbook::configure)
         .configure(ownership::configure)
         .configure(frameworks::configure)
         .configure(write_backs::configure)

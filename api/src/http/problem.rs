@@ -119,6 +119,9 @@ pub enum ApiError {
     InvalidFile(readers::ReadError),
     #[error("{0}")]
     Conflict(String),
+    /// An uploaded workbook's rows refused, each problem at its cell: 409 when every one is a conflict, else 422.
+    #[error("{} problems in the uploaded workbook", .0.len())]
+    RowsRefused(Vec<crate::domain::triage_workbook::RowProblem>),
     #[error("too many failed sign-ins; retry after {retry_after_seconds}s")]
     TooManyAttempts { retry_after_seconds: i64 },
     #[error("stale version")]
@@ -189,6 +192,8 @@ impl From<crate::import::error::ImportError> for ApiError {
             E::AlreadyRunning(run) => {
                 ApiError::Conflict(format!("An import is already running for this tenant: follow /imports/{run}."))
             }
+            E::RowsRefused(problems) => ApiError::RowsRefused(problems),
+            E::Interrupted(cause) => ApiError::Internal(cause),
             other => ApiError::Conflict(other.to_string()),
         }
     }
@@ -221,6 +226,8 @@ impl ApiError {
                 _ => ProblemType::InvalidFile,
             },
             ApiError::Conflict(_) => ProblemType::Conflict,
+            ApiError::RowsRefused(p) if p.iter().all(|p| p.conflict) => ProblemType::Conflict,
+            ApiError::RowsRefused(_) => ProblemType::InvalidFile,
             ApiError::TooManyAttempts { .. } => ProblemType::TooManyAttempts,
             ApiError::StaleVersion { .. } => ProblemType::PreconditionFailed,
             ApiError::VersionRequired => ProblemType::PreconditionRequired,
@@ -251,6 +258,15 @@ impl ApiError {
             }
             ApiError::InvalidFile(e) => format!("{} Nothing was imported.", e.message),
             ApiError::Conflict(detail) => detail.clone(),
+            ApiError::RowsRefused(problems) => {
+                let conflicts = problems.iter().filter(|p| p.conflict).count();
+                format!(
+                    "{} problem(s) in the workbook, {conflicts} of them rows changed by someone else since the export; \
+                     nothing was imported. Each is in `errors`, at its cell: fix them (export again for conflicts) \
+                     and upload again.",
+                    problems.len()
+                )
+            }
             ApiError::TooManyAttempts { retry_after_seconds } => format!(
                 "Too many failed sign-ins for this username: try again in {} minute(s).",
                 (retry_after_seconds + 59) / 60
@@ -279,6 +295,9 @@ impl ApiError {
             detail: self.detail(),
             errors: match self {
                 ApiError::Invalid(v) => v.errors.clone(),
+                ApiError::RowsRefused(problems) => {
+                    problems.iter().map(|p| FieldError { field: p.cell.clone(), message: p.message.clone() }).collect()
+                }
                 ApiError::InvalidFile(e) => vec![FieldError {
                     field: e.field.clone().or_else(|| e.column.clone()).unwrap_or_else(|| "file".into()),
                     message: e.message.clone(),

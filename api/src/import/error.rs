@@ -2,6 +2,7 @@
 
 use readers::ReadError;
 
+use crate::domain::triage_workbook::RowProblem;
 use crate::store::StoreError;
 use crate::store::import_runs::RunError;
 
@@ -32,6 +33,12 @@ pub enum ImportError {
     /// Another import of the same kind is still going.
     #[error("an import is already running for this tenant (run {0})")]
     AlreadyRunning(uuid::Uuid),
+    /// An edited triage workbook whose rows are wrong or conflict, each problem at its cell; nothing was written.
+    #[error("{} problems in the triage workbook", .0.len())]
+    RowsRefused(Vec<RowProblem>),
+    /// Reading the upload stopped before it finished (the worker reading it ended).
+    #[error("reading the upload was interrupted: {0}")]
+    Interrupted(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -50,7 +57,9 @@ impl ImportError {
                 RunError { message: e.message.clone(), row: e.row, column: e.column.clone(), field: e.field.clone() }
             }
             // Database details stay in the log.
-            ImportError::Store(_) => RunError::message("the import could not be stored; nothing was changed"),
+            ImportError::Store(_) | ImportError::Interrupted(_) => {
+                RunError::message("the import could not be stored; nothing was changed")
+            }
             other => RunError::message(other.to_string()),
         }
     }

@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod graph;
 pub mod portal;
 pub mod run;
+pub mod triage_workbook;
 
 use chrono::{DateTime, NaiveDate, Utc};
 

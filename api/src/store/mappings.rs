@@ -84,11 +84,32 @@ pub async fn add(
     reason: Option<String>,
 ) -> Result<(), StoreError> {
     let tx = begin_write(db).await?;
-    let item = item(&tx, &edit).await?;
-    let (framework, control) = control(&tx, edit.tenant, framework_key, control_id).await?;
+    write_add(&tx, &edit, framework_key, control_id, reason.clone()).await?;
+    let after = serde_json::json!({ "framework": framework_key, "control_id": control_id, "reason": reason });
+    audit::append(
+        &tx,
+        edit.now,
+        Change::new(Chain::Tenant(edit.tenant), edit.actor, "mapping", edit.item, "add").after(after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`add`] inside the caller's transaction, without the audit row: the caller records one (its bulk
+/// operation's row).
+pub async fn write_add(
+    conn: &impl ConnectionTrait,
+    edit: &MappingEdit<'_>,
+    framework_key: &str,
+    control_id: &str,
+    reason: Option<String>,
+) -> Result<(), StoreError> {
+    let item = item(conn, edit).await?;
+    let (framework, control) = control(conn, edit.tenant, framework_key, control_id).await?;
     refuse_out_of_force(&framework, &control)?;
-    mapping_override::Entity::delete_by_id((item.id, control.id)).exec(&tx).await?;
-    if !is_default(&tx, &item, control.id).await? {
+    mapping_override::Entity::delete_by_id((item.id, control.id)).exec(conn).await?;
+    if !is_default(conn, &item, control.id).await? {
         mapping_override::ActiveModel {
             recommendation_id: Set(item.id),
             framework_control_id: Set(control.id),
@@ -96,20 +117,12 @@ pub async fn add(
             added: Set(true),
             actor_name: Set(edit.actor.name.clone()),
             at: Set(edit.now),
-            reason: Set(reason.clone()),
+            reason: Set(reason),
         }
-        .insert(&tx)
+        .insert(conn)
         .await?;
     }
-    mapping_review::Entity::delete_by_id(item.id).exec(&tx).await?;
-    let after = serde_json::json!({ "framework": framework_key, "control_id": control_id, "reason": reason });
-    audit::append(
-        &tx,
-        edit.now,
-        Change::new(Chain::Tenant(edit.tenant), edit.actor, "mapping", item.id, "add").after(after),
-    )
-    .await?;
-    tx.commit().await?;
+    mapping_review::Entity::delete_by_id(item.id).exec(conn).await?;
     Ok(())
 }
 
@@ -122,31 +135,9 @@ pub async fn remove(
     reason: Option<String>,
 ) -> Result<(), StoreError> {
     let tx = begin_write(db).await?;
-    let item = item(&tx, &edit).await?;
-    let (_, control) = control(&tx, edit.tenant, framework_key, control_id).await?;
-    let existing = mapping_override::Entity::find_by_id((item.id, control.id)).one(&tx).await?;
-    let default = is_default(&tx, &item, control.id).await?;
-    match (existing, default) {
-        (Some(added), _) if added.added => {
-            mapping_override::Entity::delete_by_id((item.id, control.id)).exec(&tx).await?;
-        }
-        (None, true) => {
-            mapping_override::ActiveModel {
-                recommendation_id: Set(item.id),
-                framework_control_id: Set(control.id),
-                tenant_id: Set(edit.tenant.0),
-                added: Set(false),
-                actor_name: Set(edit.actor.name.clone()),
-                at: Set(edit.now),
-                reason: Set(reason.clone()),
-            }
-            .insert(&tx)
-            .await?;
-        }
-        _ => return Err(StoreError::NotFound("mapping")),
-    }
+    write_remove(&tx, &edit, framework_key, control_id, reason.clone()).await?;
     let before = serde_json::json!({ "framework": framework_key, "control_id": control_id });
-    let change = Change::new(Chain::Tenant(edit.tenant), edit.actor, "mapping", item.id, "remove").before(before);
+    let change = Change::new(Chain::Tenant(edit.tenant), edit.actor, "mapping", edit.item, "remove").before(before);
     audit::append(
         &tx,
         edit.now,
@@ -157,6 +148,41 @@ pub async fn remove(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// [`remove`] inside the caller's transaction, without the audit row: the caller records one (its bulk
+/// operation's row).
+pub async fn write_remove(
+    conn: &impl ConnectionTrait,
+    edit: &MappingEdit<'_>,
+    framework_key: &str,
+    control_id: &str,
+    reason: Option<String>,
+) -> Result<(), StoreError> {
+    let item = item(conn, edit).await?;
+    let (_, control) = control(conn, edit.tenant, framework_key, control_id).await?;
+    let existing = mapping_override::Entity::find_by_id((item.id, control.id)).one(conn).await?;
+    let default = is_default(conn, &item, control.id).await?;
+    match (existing, default) {
+        (Some(added), _) if added.added => {
+            mapping_override::Entity::delete_by_id((item.id, control.id)).exec(conn).await?;
+        }
+        (None, true) => {
+            mapping_override::ActiveModel {
+                recommendation_id: Set(item.id),
+                framework_control_id: Set(control.id),
+                tenant_id: Set(edit.tenant.0),
+                added: Set(false),
+                actor_name: Set(edit.actor.name.clone()),
+                at: Set(edit.now),
+                reason: Set(reason),
+            }
+            .insert(conn)
+            .await?;
+        }
+        _ => return Err(StoreError::NotFound("mapping")),
+    }
     Ok(())
 }
 

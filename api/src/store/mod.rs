@@ -36,6 +36,7 @@ pub mod sync_schedule;
 pub mod tenants;
 pub mod tokens;
 pub mod triage_settings;
+pub mod triage_workbook;
 pub mod users;
 pub mod weekly_review;
 pub mod write_backs;

@@ -50,6 +50,15 @@ pub async fn ratings_for(
     Ok(rows.into_iter().map(|r| (r.recommendation_id, view(r))).collect())
 }
 
+/// The ratings of every item of `tenant` (absent = never rated).
+pub async fn ratings_of_tenant(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<HashMap<uuid::Uuid, RatingView>, StoreError> {
+    let rows = rating::Entity::find().filter(rating::Column::TenantId.eq(tenant.0)).all(conn).await?;
+    Ok(rows.into_iter().map(|r| (r.recommendation_id, view(r))).collect())
+}
+
 /// Who rates, when, in which tenant.
 #[derive(Debug, Clone, Copy)]
 pub struct Rater<'a> {
@@ -58,8 +67,9 @@ pub struct Rater<'a> {
     pub tenant: TenantId,
 }
 
-/// Writes one rating and its history row inside the caller's transaction; answers the old rating.
-async fn write_rating(
+/// Writes one rating and its history row inside the caller's transaction, checking `version` when given; answers
+/// the old rating. The caller appends the audit row (one per change, or its bulk operation's one row).
+pub async fn write(
     conn: &impl ConnectionTrait,
     rater: Rater<'_>,
     id: uuid::Uuid,
@@ -123,7 +133,7 @@ pub async fn set_rating(
 ) -> Result<(), StoreError> {
     let Rater { actor, now, tenant } = rater;
     let tx = begin_write(db).await?;
-    let old = write_rating(&tx, rater, id, new, note.clone(), version).await?;
+    let old = write(&tx, rater, id, new, note.clone(), version).await?;
     let mut change =
         Change::new(Chain::Tenant(tenant), actor, "rating", id, "set").before(axes(old.rating())).after(axes(new));
     if let Some(note) = note {
@@ -146,7 +156,7 @@ pub async fn set_many(
     let tx = begin_write(db).await?;
     let mut changes = Vec::with_capacity(ratings.len());
     for (id, new) in ratings {
-        let old = write_rating(&tx, rater, *id, *new, note.clone(), None).await?;
+        let old = write(&tx, rater, *id, *new, note.clone(), None).await?;
         changes.push(serde_json::json!({ "id": id, "from": axes(old.rating()), "to": axes(*new) }));
     }
     let run_id = uuid::Uuid::now_v7();

@@ -122,7 +122,7 @@ pub async fn list(
         let mut items = with_links(conn, tenant, rows, now).await?;
         items.retain(|i| filter.bucket.is_none_or(|b| i.bucket == b));
         if filter.sort == RecommendationSort::Bucket {
-            items.sort_by(|a, b| a.bucket.cmp(&b.bucket).then(b.points_available.total_cmp(&a.points_available)));
+            sort_by_bucket(&mut items);
         }
         let total = items.len() as u64;
         let rows: Vec<Recommendation> = items.into_iter().skip(offset as usize).take(page.limit as usize + 1).collect();
@@ -139,6 +139,12 @@ pub async fn list(
     };
     let rows = query.order_by_asc(C::Id).offset(offset).limit(page.limit + 1).all(conn).await?;
     Ok(Page::from_offset(with_links(conn, tenant, rows, now).await?, page.limit, total, offset))
+}
+
+/// [`RecommendationSort::Bucket`]: P1 first, unrated last, then points still available, descending. The sort is
+/// stable, so items sorted by id keep that order as the tie-breaker.
+pub fn sort_by_bucket(items: &mut [Recommendation]) {
+    items.sort_by(|a, b| a.bucket.cmp(&b.bucket).then(b.points_available.total_cmp(&a.points_available)));
 }
 
 /// One recommendation of the tenant.
@@ -328,7 +334,7 @@ pub async fn id_of_control(
         .map(|r| r.id))
 }
 
-/// Every current (not removed) item of the tenant with its links, for summaries across the tenant.
+/// Every current (not removed) item of the tenant with its links, for summaries across the tenant; by id.
 pub async fn current_views(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
@@ -337,6 +343,7 @@ pub async fn current_views(
     let rows = recommendation::Entity::find()
         .filter(recommendation::Column::TenantId.eq(tenant.0))
         .filter(recommendation::Column::RemovedAt.is_null())
+        .order_by_asc(recommendation::Column::Id)
         .all(conn)
         .await?;
     with_links(conn, tenant, rows, now).await

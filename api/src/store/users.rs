@@ -6,7 +6,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::audit::{self, Change};
 use super::error::check_version;
@@ -16,6 +16,18 @@ use crate::domain::audit::{Actor, Chain};
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::role::Role;
 use crate::entities::user;
+
+/// Display names of the users among `ids` (one query).
+pub async fn display_names(
+    conn: &impl ConnectionTrait,
+    ids: HashSet<uuid::Uuid>,
+) -> Result<HashMap<uuid::Uuid, String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = user::Entity::find().filter(user::Column::Id.is_in(ids)).all(conn).await?;
+    Ok(rows.into_iter().map(|u| (u.id, u.display_name)).collect())
+}
 
 /// A user as the API shows it. Never carries the password hash.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -260,9 +272,4 @@ pub async fn principal_parts(
     let Some(model) = find(conn, id).await? else { return Ok(None) };
     let tenants = memberships::tenants_of(conn, id).await?;
     Ok(Some((model, tenants)))
-}
-
-/// Every user's display name by id, to name owners in exports (a deployment has hundreds of users, not millions).
-pub async fn display_names(conn: &impl ConnectionTrait) -> Result<HashMap<uuid::Uuid, String>, StoreError> {
-    Ok(user::Entity::find().all(conn).await?.into_iter().map(|u| (u.id, u.display_name)).collect())
 }

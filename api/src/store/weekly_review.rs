@@ -16,7 +16,7 @@ use crate::domain::recommendation::{Product, Status};
 use crate::domain::register::Decision;
 use crate::domain::roadmap::Phase;
 use crate::domain::weekly_review::{days_overdue, is_new, waiting_too_long};
-use crate::entities::{recommendation, roadmap, roadmap_item, user};
+use crate::entities::{recommendation, roadmap, roadmap_item};
 
 /// Who owns something, as a person reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -130,18 +130,6 @@ pub struct WeeklyReview {
     pub open: OpenControls,
 }
 
-/// Display names of the users among `ids`.
-async fn names(
-    conn: &impl ConnectionTrait,
-    ids: HashSet<uuid::Uuid>,
-) -> Result<HashMap<uuid::Uuid, String>, StoreError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = user::Entity::find().filter(user::Column::Id.is_in(ids)).all(conn).await?;
-    Ok(rows.into_iter().map(|u| (u.id, u.display_name)).collect())
-}
-
 fn owner(user_id: Option<uuid::Uuid>, team: Option<String>, names: &HashMap<uuid::Uuid, String>) -> OwnerView {
     let name = user_id.and_then(|id| names.get(&id).cloned()).or_else(|| team.clone());
     OwnerView { user_id, team, name }
@@ -202,7 +190,7 @@ pub async fn review(
     let plans = overdue_rows(conn, tenant, now.date_naive()).await?;
     let mut people: HashSet<uuid::Uuid> = views.iter().filter_map(|v| v.ownership.owner_user_id).collect();
     people.extend(plans.iter().filter_map(|(item, _)| item.owner_user_id));
-    let names = names(conn, people).await?;
+    let names = super::users::display_names(conn, people).await?;
     let by_id: HashMap<uuid::Uuid, &Recommendation> = views.iter().map(|v| (v.id, v)).collect();
 
     let mut new_recommendations: Vec<AgendaItem> = views

@@ -41,6 +41,8 @@ mod statuses;
 mod tenants;
 mod tokens;
 mod triage;
+mod triage_workbook;
+mod triage_workbook_refused;
 mod users;
 mod webhook_receiver;
 mod weekly_review;

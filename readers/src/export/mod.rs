@@ -11,7 +11,7 @@ mod dates;
 mod rows;
 mod values;
 mod xlsx;
-mod zip_check;
+pub(crate) mod zip_check;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +19,7 @@ use chrono::NaiveDateTime;
 
 pub use self::csv::read_csv;
 pub use self::xlsx::read_xlsx;
+pub(crate) use cell::column_letters;
 
 /// Far more data rows than any real tenant has recommended actions (a few hundred), yet room for merged exports
 /// and the 100k-row import benchmark; beyond this the file is refused as [`crate::ReadErrorKind::TooLarge`]

@@ -42,14 +42,9 @@ const COLUMNS: [Column; 20] = [
 const STATUS_COL: u16 = 8;
 const BUCKET_COL: u16 = 13;
 
-/// The words a person reads for a level.
-pub(super) fn level_label(level: Option<Level>) -> &'static str {
-    match level {
-        Some(Level::High) => "High",
-        Some(Level::Medium) => "Medium",
-        Some(Level::Low) => "Low",
-        None => "",
-    }
+/// The words a person reads for a level (blank while unrated), as the triage workbook writes them.
+fn level_label(level: Option<Level>) -> &'static str {
+    level.map_or("", crate::domain::triage_workbook::level_label)
 }
 
 /// Writes the sheet.
@@ -62,7 +57,6 @@ pub(super) async fn write(
     plan: Option<&roadmap::Roadmap>,
     tally: &mut Tally<'_>,
 ) -> Result<(), ExportError> {
-    let names = users::display_names(conn).await?;
     // The current quarter's plan gives an item its target date (and an owner when the item has none).
     let planned: HashMap<uuid::Uuid, &roadmap::RoadmapItem> =
         plan.iter().flat_map(|p| &p.items).map(|i| (i.recommendation_id, i)).collect();
@@ -74,6 +68,9 @@ pub(super) async fn write(
     for chunk in ranked.chunks(CHUNK) {
         let ids: Vec<uuid::Uuid> = chunk.iter().map(|i| i.id).collect();
         let views = views_in_order(conn, request.tenant, &ids, request.now).await?;
+        let owners = views.iter().filter_map(|v| v.ownership.owner_user_id);
+        let planned_owners = views.iter().filter_map(|v| planned.get(&v.id).and_then(|p| p.owner.user_id));
+        let names = users::display_names(conn, owners.chain(planned_owners).collect()).await?;
         let mut cells = Cells { sheet: &mut *sheet, styles };
         for view in &views {
             let plan_item = planned.get(&view.id).copied();

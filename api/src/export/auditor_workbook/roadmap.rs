@@ -35,8 +35,8 @@ pub(super) async fn write(
     plan: Option<&roadmap::Roadmap>,
     tally: &mut Tally<'_>,
 ) -> Result<(), ExportError> {
-    let names = users::display_names(conn).await?;
     let items = plan.map(|p| p.items.as_slice()).unwrap_or_default();
+    let names = users::display_names(conn, items.iter().filter_map(|i| i.owner.user_id).collect()).await?;
     let sheet = workbook.add_worksheet();
     sheet.set_name(SHEET)?;
     data_sheet(sheet, styles, &COLUMNS, items.len() as u32, "Roadmap")?;

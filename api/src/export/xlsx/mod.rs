@@ -6,6 +6,9 @@ use rust_xlsxwriter::{
     ColNum, Color, Format, FormatAlign, FormatBorder, RowNum, Table, TableColumn, TableStyle, Worksheet, XlsxError,
 };
 
+/// The media type of an `.xlsx` file.
+pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// Excel refuses a cell longer than this many characters.
 pub const MAX_CELL_CHARS: usize = 32_767;
 
@@ -154,6 +157,22 @@ impl Cells<'_> {
             (true, true) => &self.styles.wrap_quoted,
         };
         self.sheet.write_string_with_format(row, col, fitted.as_ref(), format)?;
+        Ok(())
+    }
+
+    /// A text cell in a format of the caller's (an editable column's fill, say), cut and quote-prefixed like
+    /// [`Cells::text`]. Empty text writes a blank cell in that format, so the whole column looks the same.
+    pub fn text_in(&mut self, row: RowNum, col: ColNum, text: &str, format: &Format) -> Result<(), XlsxError> {
+        if text.is_empty() {
+            self.sheet.write_blank(row, col, format)?;
+            return Ok(());
+        }
+        let fitted = fit_cell(text);
+        if starts_like_formula(&fitted) {
+            self.sheet.write_string_with_format(row, col, fitted.as_ref(), &format.clone().set_quote_prefix())?;
+        } else {
+            self.sheet.write_string_with_format(row, col, fitted.as_ref(), format)?;
+        }
         Ok(())
     }
 

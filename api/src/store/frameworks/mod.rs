@@ -38,7 +38,10 @@ pub async fn visible(
 }
 
 /// Every framework `tenant` sees, shipped ones first, each group by key.
-async fn all_visible(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<framework::Model>, StoreError> {
+pub(crate) async fn all_visible(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<Vec<framework::Model>, StoreError> {
     Ok(framework::Entity::find()
         .filter(framework::Column::Owner.is_in([String::new(), owner(tenant)]))
         .order_by_asc(framework::Column::Owner)
