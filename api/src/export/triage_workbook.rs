@@ -13,7 +13,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use readers::triage_workbook::{EFFORT_HEADER, ID_HEADER, MAPPING_HEADER, RISK_HEADER, SHEET, VERSION_HEADER};
 use rust_xlsxwriter::{Color, DataValidation, Format, FormatAlign, FormatBorder, RowNum, Workbook, XlsxError};
 
-use super::xlsx::{Cells, Column, Styles, data_sheet};
+use super::xlsx::{Cells, Column, Styles, streamed_sheet};
 use crate::domain::bucket::Bucket;
 use crate::domain::recommendation::Product;
 use crate::domain::triage_workbook::{ControlRef, Exported, level_label};
@@ -79,7 +79,7 @@ pub fn write(rows: &[TriageExportRow], about: &About<'_>) -> Result<std::fs::Fil
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(SHEET)?;
     let count = u32::try_from(rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
-    data_sheet(sheet, &styles, &COLUMNS, count, SHEET)?;
+    streamed_sheet(sheet, &styles, &COLUMNS, count)?;
     sheet.set_freeze_panes(1, FROZEN_COLUMNS)?;
     sheet.set_column_hidden(0)?;
     sheet.set_column_hidden(1)?;

@@ -1,23 +1,28 @@
 //! The tenant's items in priority order, read in chunks so an export of 100 000 items never holds them all.
 //!
 //! Buckets are derived on read (ratings, mappings, audit scope, rules), so ordering takes two passes: the first
-//! places every item chunk by chunk and keeps only what the order and the coverage sheets need (`RankedItem`);
-//! the second reads the full views chunk by chunk in that order as the rows are written.
+//! reads only what placing an item needs, chunk by chunk, and keeps what the order and the coverage sheets need
+//! (`RankedItem`); the second reads the full views chunk by chunk in that order as the rows are written.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
-use super::StoreError;
-use super::recommendation_view::with_links;
-use super::recommendations::Recommendation;
-use crate::domain::bucket::Bucket;
+use super::catalogs::MappedControl;
+use super::ownership::{self, Ownership};
+use super::{StoreError, catalogs, ratings, triage_settings};
+use crate::domain::bucket::{Bucket, Placement};
 use crate::domain::coverage::CoveredItem;
 use crate::domain::ids::TenantId;
+use crate::domain::rating::Rating;
+use crate::domain::recommendation::{Product, Status};
+use crate::domain::score::round2;
 use crate::entities::recommendation;
 
 /// Items read per chunk: enough to keep the link look-ups few, small enough to keep memory flat.
 pub const CHUNK: usize = 2_000;
+
+/// The columns of an item the order reads: id, control key, max, achieved, rank, status, confirmed, deprecated.
+type LeanRow = (uuid::Uuid, Option<String>, f64, Option<f64>, Option<i32>, String, bool, bool);
 
 /// What the priority order and the coverage counts need of one item.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,44 +37,47 @@ pub struct RankedItem {
     pub mapped: Vec<(String, String)>,
 }
 
-impl RankedItem {
-    fn of(view: &Recommendation) -> Self {
-        Self {
-            id: view.id,
-            bucket: view.bucket,
-            points_available: view.points_available,
-            rank: view.rank,
-            covered: CoveredItem {
-                status: view.status,
-                status_confirmed: view.status_confirmed,
-                scored: !view.deprecated && view.max > 0.0 && view.achieved.is_some(),
-            },
-            mapped: view.mappings.iter().map(|m| (m.framework.clone(), m.control_id.clone())).collect(),
-        }
-    }
-}
-
 /// Every current (not removed) item of the tenant in priority order: bucket (P1 first, unrated last), points
 /// still available (most first), Microsoft's rank (unranked last), then id.
-pub async fn ranked_items(
-    conn: &impl ConnectionTrait,
-    tenant: TenantId,
-    now: DateTime<Utc>,
-) -> Result<Vec<RankedItem>, StoreError> {
+pub async fn ranked_items(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<RankedItem>, StoreError> {
+    use recommendation::Column as C;
+    let placing = Placing::of(conn, tenant).await?;
     let mut ranked = Vec::new();
     let mut after: Option<uuid::Uuid> = None;
     loop {
+        // Only the columns the order and the coverage need: the full views are read later, a chunk at a time.
         let mut query = recommendation::Entity::find()
-            .filter(recommendation::Column::TenantId.eq(tenant.0))
-            .filter(recommendation::Column::RemovedAt.is_null());
+            .select_only()
+            .columns([C::Id, C::ControlKey, C::MaxScore, C::Achieved, C::Rank, C::Status, C::StatusConfirmed])
+            .column(C::Deprecated)
+            .filter(C::TenantId.eq(tenant.0))
+            .filter(C::RemovedAt.is_null());
         if let Some(after) = after {
-            query = query.filter(recommendation::Column::Id.gt(after));
+            query = query.filter(C::Id.gt(after));
         }
-        let rows = query.order_by_asc(recommendation::Column::Id).limit(CHUNK as u64).all(conn).await?;
+        let rows: Vec<LeanRow> = query.order_by_asc(C::Id).limit(CHUNK as u64).into_tuple().all(conn).await?;
         let Some(last) = rows.last() else { break };
-        after = Some(last.id);
+        after = Some(last.0);
         let full = rows.len() == CHUNK;
-        ranked.extend(with_links(conn, tenant, rows, now).await?.iter().map(RankedItem::of));
+        let keys: Vec<(uuid::Uuid, Option<String>)> = rows.iter().map(|r| (r.0, r.1.clone())).collect();
+        let mut mappings = catalogs::effective_mappings(conn, &keys).await?;
+        let ratings = ratings::ratings_for(conn, rows.iter().map(|r| r.0)).await?;
+        for (id, _, max, achieved, rank, status, status_confirmed, deprecated) in rows {
+            let mapped = mappings.remove(&id).unwrap_or_default();
+            let rating = ratings.get(&id).map(|r| r.rating()).unwrap_or_default();
+            ranked.push(RankedItem {
+                id,
+                bucket: placing.place(rating, &mapped).bucket,
+                points_available: points_available(max, achieved),
+                rank,
+                covered: CoveredItem {
+                    status: status.parse().unwrap_or(Status::ToAddress),
+                    status_confirmed,
+                    scored: !deprecated && max > 0.0 && achieved.is_some(),
+                },
+                mapped: mapped.into_iter().map(|m| (m.framework, m.control_id)).collect(),
+            });
+        }
         if !full {
             break;
         }
@@ -85,19 +93,98 @@ pub async fn ranked_items(
     Ok(ranked)
 }
 
-/// The full views of `ids` (at most a few thousand), in the order given; ids of items gone since are skipped.
-pub async fn views_in_order(
+/// The tenant's rule table and audit scope, read once: the same placement as an item's view
+/// (`recommendation_view`), from the rating and the alignment of the item's mappings to the scope.
+struct Placing {
+    rules: crate::domain::bucket::RuleSet,
+    scope: Vec<String>,
+}
+
+impl Placing {
+    async fn of(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Self, StoreError> {
+        let rules = triage_settings::rules(conn, tenant).await?.value;
+        let scope = triage_settings::scope(conn, tenant).await?.value.frameworks;
+        Ok(Self { rules, scope })
+    }
+
+    fn place(&self, rating: Rating, mapped: &[MappedControl]) -> Placement {
+        self.rules.place_item(rating, mapped.iter().any(|c| self.scope.contains(&c.framework)))
+    }
+}
+
+/// Points still available, as an item's view computes them (0 when not applicable).
+fn points_available(max: f64, achieved: Option<f64>) -> f64 {
+    round2(achieved.map(|a| (max - a).max(0.0)).unwrap_or(0.0))
+}
+
+/// One row of the prioritised actions: what the sheet shows of an item, and nothing more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionRow {
+    pub id: uuid::Uuid,
+    pub title: String,
+    pub category: Option<String>,
+    pub product: Product,
+    pub external_id: Option<String>,
+    pub score_impact: Option<f64>,
+    pub achieved: Option<f64>,
+    pub max: f64,
+    pub points_available: f64,
+    pub status: Status,
+    pub rating: Rating,
+    pub mappings: Vec<MappedControl>,
+    pub placement: Placement,
+    pub ownership: Ownership,
+}
+
+/// The action rows of `ids` (at most a few thousand), in the order given; ids of items gone since are skipped.
+pub async fn action_rows(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     ids: &[uuid::Uuid],
-    now: DateTime<Utc>,
-) -> Result<Vec<Recommendation>, StoreError> {
-    let rows = recommendation::Entity::find()
-        .filter(recommendation::Column::TenantId.eq(tenant.0))
-        .filter(recommendation::Column::Id.is_in(ids.iter().copied()))
+) -> Result<Vec<ActionRow>, StoreError> {
+    use recommendation::Column as C;
+    let placing = Placing::of(conn, tenant).await?;
+    // By primary key alone: with the tenant in the WHERE clause SQLite may walk the tenant's index instead, which
+    // reads every item of the tenant per chunk. The tenant is checked on the rows instead.
+    let rows: Vec<ActionColumns> = recommendation::Entity::find()
+        .select_only()
+        .columns([C::Id, C::Title, C::Category, C::Product, C::ControlKey, C::ScoreImpact, C::Achieved])
+        .columns([C::MaxScore, C::Status, C::TenantId])
+        .filter(C::Id.is_in(ids.iter().copied()))
+        .into_tuple()
         .all(conn)
         .await?;
-    let mut views: HashMap<uuid::Uuid, Recommendation> =
-        with_links(conn, tenant, rows, now).await?.into_iter().map(|v| (v.id, v)).collect();
-    Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
+    let rows: Vec<ActionColumns> = rows.into_iter().filter(|r| r.9 == tenant.0).collect();
+    let keys: Vec<(uuid::Uuid, Option<String>)> = rows.iter().map(|r| (r.0, r.4.clone())).collect();
+    let mut mappings = catalogs::effective_mappings(conn, &keys).await?;
+    let ratings = ratings::ratings_for(conn, rows.iter().map(|r| r.0)).await?;
+    let mut owners = ownership::ownership_for(conn, rows.iter().map(|r| r.0)).await?;
+    let mut by_id: HashMap<uuid::Uuid, ActionRow> = HashMap::with_capacity(rows.len());
+    for (id, title, category, product, external_id, score_impact, achieved, max, status, _) in rows {
+        let mappings = mappings.remove(&id).unwrap_or_default();
+        let rating = ratings.get(&id).map(|r| r.rating()).unwrap_or_default();
+        let placement = placing.place(rating, &mappings);
+        let row = ActionRow {
+            id,
+            title,
+            category,
+            product: product.parse().unwrap_or(Product::M365),
+            external_id,
+            score_impact,
+            achieved,
+            max,
+            points_available: points_available(max, achieved),
+            status: status.parse().unwrap_or(Status::ToAddress),
+            rating,
+            mappings,
+            placement,
+            ownership: owners.remove(&id).unwrap_or_default(),
+        };
+        by_id.insert(id, row);
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
+
+/// id, title, category, product, control key, score impact, achieved, max, status, tenant.
+type ActionColumns =
+    (uuid::Uuid, String, Option<String>, String, Option<String>, Option<f64>, Option<f64>, f64, String, uuid::Uuid);

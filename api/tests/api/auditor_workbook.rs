@@ -80,10 +80,11 @@ impl Tenant {
 const READ_BACK: &str = r#"
 import json, sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])
-out = {"sheets": wb.sheetnames, "headers": {}, "tables": {}, "frozen": {}}
+out = {"sheets": wb.sheetnames, "headers": {}, "tables": {}, "filters": {}, "frozen": {}}
 for ws in wb.worksheets:
     out["headers"][ws.title] = [c.value for c in ws[1]]
     out["tables"][ws.title] = list(ws.tables)
+    out["filters"][ws.title] = ws.auto_filter.ref
     out["frozen"][ws.title] = ws.freeze_panes
 s = wb["Summary"]
 out["summary"] = {row[0].value: row[1].value for row in s.iter_rows(min_row=3) if row[0].value}
@@ -111,7 +112,7 @@ out["charts"] = len(sh._charts)
 at = wb["Audit trail"]
 out["audit_rows"] = at.max_row - 1
 out["audit_first"] = [at["A2"].value, at["B2"].is_date, at["G2"].value]
-out["audit_filter"] = at.tables["AuditTrail"].ref
+out["banding"] = [str(r.sqref) for r in at.conditional_formatting]
 print(json.dumps(out, default=str))
 "#;
 
@@ -175,8 +176,13 @@ async fn the_auditor_workbook_reads_back_sheet_by_sheet_and_is_tied_to_the_audit
     assert_eq!(columns("Audit trail", 0..3), json!(["Seq", "At (UTC)", "Actor"]));
     for sheet in ["Prioritised actions", "Roadmap", "Risk acceptance register", "Score history", "Audit trail"] {
         assert_eq!(book["frozen"][sheet], "A2", "{sheet} keeps its header in view");
-        assert_eq!(book["tables"][sheet].as_array().unwrap().len(), 1, "{sheet} is a table with filter buttons");
     }
+    // Small sheets are tables (style and filter buttons); the two that grow with the tenant have filter buttons
+    // and banded rows instead, which cost no memory per row.
+    for sheet in ["Roadmap", "Risk acceptance register", "ISO 27001 coverage", "Score history"] {
+        assert_eq!(book["tables"][sheet].as_array().unwrap().len(), 1, "{sheet} is a table");
+    }
+    assert_eq!(book["filters"]["Prioritised actions"], "A1:T12");
 
     let summary = &book["summary"];
     assert_eq!(summary["Tenant"], "Contoso / EU");
@@ -186,6 +192,15 @@ async fn the_auditor_workbook_reads_back_sheet_by_sheet_and_is_tied_to_the_audit
     assert_eq!(summary["All items"], 11);
     assert_eq!(summary["Completed"], 3, "the fixture's two completed rows and admin MFA, completed on day two");
     assert_eq!(summary["Audit trail"], "intact");
+    // The workbook's placement agrees with the API's, bucket by bucket.
+    let api = json_of(t.app.get(&t.path("/priorities/summary"), &t.auditor).await).await;
+    for bucket in api.as_array().unwrap() {
+        let label = match bucket["bucket"].as_str().unwrap() {
+            "unrated" => "Unrated",
+            other => other,
+        };
+        assert_eq!(summary[label], bucket["items"], "{label}");
+    }
 
     // The open P1 item comes first (most points still available), with its rating, mapped controls and bucket.
     let first = &book["first_action"];
@@ -217,7 +232,9 @@ async fn the_auditor_workbook_reads_back_sheet_by_sheet_and_is_tied_to_the_audit
     assert_eq!(book["charts"], 1, "a native line chart");
     assert_eq!(book["audit_first"][1], true);
     assert!(book["audit_rows"].as_u64().unwrap() >= 6);
-    assert!(book["audit_filter"].as_str().unwrap().starts_with("A1:L"));
+    let rows = book["audit_rows"].as_u64().unwrap() + 1;
+    assert_eq!(book["filters"]["Audit trail"], format!("A1:L{rows}"));
+    assert_eq!(book["banding"], json!([format!("A2:L{rows}")]));
 
     // The download is in the trail, with the file's hash, quoting the head the summary states.
     let trail = json_of(t.app.get(&t.path("/audit?entity=export"), &t.auditor).await).await["items"][0].clone();

@@ -9,9 +9,8 @@ use super::{ExportError, ExportRequest, Tally};
 use crate::domain::bucket::Bucket;
 use crate::domain::rating::Level;
 use crate::domain::recommendation::Status;
-use crate::export::xlsx::{Cells, Column, Styles, data_sheet};
-use crate::store::priority_order::{CHUNK, RankedItem, views_in_order};
-use crate::store::recommendations::Recommendation;
+use crate::export::xlsx::{Cells, Column, Styles, streamed_sheet};
+use crate::store::priority_order::{ActionRow, CHUNK, RankedItem, action_rows};
 use crate::store::{roadmap, users};
 
 pub(super) const SHEET: &str = "Prioritised actions";
@@ -62,12 +61,12 @@ pub(super) async fn write(
         plan.iter().flat_map(|p| &p.items).map(|i| (i.recommendation_id, i)).collect();
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(SHEET)?;
-    data_sheet(sheet, styles, &COLUMNS, ranked.len() as u32, "PrioritisedActions")?;
+    streamed_sheet(sheet, styles, &COLUMNS, ranked.len() as u32)?;
     colour_rules(sheet, ranked.len() as u32)?;
     let mut row = 1;
     for chunk in ranked.chunks(CHUNK) {
         let ids: Vec<uuid::Uuid> = chunk.iter().map(|i| i.id).collect();
-        let views = views_in_order(conn, request.tenant, &ids, request.now).await?;
+        let views = action_rows(conn, request.tenant, &ids).await?;
         let owners = views.iter().filter_map(|v| v.ownership.owner_user_id);
         let planned_owners = views.iter().filter_map(|v| planned.get(&v.id).and_then(|p| p.owner.user_id));
         let names = users::display_names(conn, owners.chain(planned_owners).collect()).await?;
@@ -85,7 +84,7 @@ pub(super) async fn write(
 fn write_row(
     cells: &mut Cells<'_>,
     row: u32,
-    item: &Recommendation,
+    item: &ActionRow,
     plan_item: Option<&roadmap::RoadmapItem>,
     names: &HashMap<uuid::Uuid, String>,
 ) -> Result<(), ExportError> {
@@ -110,9 +109,10 @@ fn write_row(
     cells.text(row, 10, level_label(item.rating.implementation_effort))?;
     cells.wrapped(row, 11, &controls("iso27001").join(", "))?;
     cells.wrapped(row, 12, &controls("nis2").join(", "))?;
-    cells.text(row, 13, item.bucket.label())?;
-    cells.opt_text(row, 14, item.bucket_rule.as_deref())?;
-    cells.yes_no(row, 15, item.quick_win)?;
+    cells.text(row, 13, item.placement.bucket.label())?;
+    cells.opt_text(row, 14, item.placement.rule.as_deref())?;
+    // A quick win is P1: high risk reduction, low effort, aligned (as an item's view says).
+    cells.yes_no(row, 15, item.placement.bucket == Bucket::P1)?;
     cells.opt_text(row, 16, owner.as_deref())?;
     cells.opt_date(row, 17, plan_item.and_then(|p| p.target_date))?;
     cells.opt_text(row, 18, item.external_id.as_deref())?;

@@ -9,7 +9,7 @@ use super::{ExportError, Tally};
 use crate::domain::audit::Chain;
 use crate::domain::ids::TenantId;
 use crate::domain::recommendation::Product;
-use crate::export::xlsx::{Cells, Column, Styles, data_sheet};
+use crate::export::xlsx::{Cells, Column, Styles, data_sheet, streamed_sheet};
 use crate::store::{audit, scores};
 
 const SCORES: &str = "Score history";
@@ -98,7 +98,7 @@ pub(super) async fn write_audit_trail(
 ) -> Result<(), ExportError> {
     let sheet = workbook.add_worksheet_with_constant_memory()?;
     sheet.set_name(AUDIT)?;
-    data_sheet(sheet, styles, &AUDIT_COLUMNS, rows as u32, "AuditTrail")?;
+    streamed_sheet(sheet, styles, &AUDIT_COLUMNS, rows as u32)?;
     let mut row = 1;
     let mut after = 0;
     // The count was read in the same transaction, so the pages hold exactly that many rows.

@@ -102,7 +102,7 @@ async fn fill(
 ) -> Result<ExportSummary, ExportError> {
     let styles = Styles::default();
     let tenant = store::tenants::get(conn, request.tenant).await?.ok_or(ExportError::NoTenant)?;
-    let ranked = store::priority_order::ranked_items(conn, request.tenant, request.now).await?;
+    let ranked = store::priority_order::ranked_items(conn, request.tenant).await?;
     let chain = store::audit::verify(conn, Chain::Tenant(request.tenant)).await?;
     let audit_rows = history::audit_row_count(conn, request.tenant).await?;
     let plan = current_plan(conn, request).await?;

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::auth::AuthError;
 use crate::domain::{FieldError, ValidationError};
-use crate::store::StoreError;
+
+mod from_layers;
 
 /// Every kind of problem the API reports: its stable `type`, status and title, in one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,76 +137,6 @@ pub enum ApiError {
     /// handlers take extractors as `Result` so credentials are checked before the body is judged.
     #[error("{0}")]
     Rejected(actix_web::Error),
-}
-
-impl From<actix_web::Error> for ApiError {
-    fn from(err: actix_web::Error) -> Self {
-        ApiError::Rejected(err)
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound(what) => ApiError::NotFound(what),
-            StoreError::Conflict(detail) => ApiError::Conflict(detail),
-            StoreError::StaleVersion { current } => ApiError::StaleVersion { current },
-            StoreError::Forbidden(detail) => ApiError::Forbidden(detail),
-            StoreError::VersionRequired => ApiError::VersionRequired,
-            StoreError::Invalid(v) => ApiError::Invalid(v),
-            StoreError::Secret(e) => ApiError::Internal(e.to_string()),
-            StoreError::Db(e) => ApiError::Internal(e.to_string()),
-        }
-    }
-}
-
-impl From<crate::export::digest::DigestError> for ApiError {
-    fn from(err: crate::export::digest::DigestError) -> Self {
-        use crate::export::digest::DigestError as E;
-        match err {
-            E::Store(e) => e.into(),
-            E::Chart(e) => ApiError::Internal(e.to_string()),
-        }
-    }
-}
-
-impl From<crate::export::auditor_workbook::ExportError> for ApiError {
-    fn from(err: crate::export::auditor_workbook::ExportError) -> Self {
-        use crate::export::auditor_workbook::ExportError as E;
-        match err {
-            E::Store(e) => e.into(),
-            E::NoTenant => ApiError::NotFound("tenant"),
-            E::Xlsx(e) => ApiError::Internal(e.to_string()),
-        }
-    }
-}
-
-impl From<crate::import::error::ImportError> for ApiError {
-    fn from(err: crate::import::error::ImportError) -> Self {
-        use crate::import::error::ImportError as E;
-        match err {
-            E::Read(e) => ApiError::InvalidFile(e),
-            E::Store(e) => e.into(),
-            E::NotConfigured(kind) => ApiError::Conflict(format!(
-                "No {kind} connector is configured for this tenant: an admin sets one up first."
-            )),
-            E::AlreadyRunning(run) => {
-                ApiError::Conflict(format!("An import is already running for this tenant: follow /imports/{run}."))
-            }
-            E::RowsRefused(problems) => ApiError::RowsRefused(problems),
-            E::Interrupted(cause) => ApiError::Internal(cause),
-            other => ApiError::Conflict(other.to_string()),
-        }
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(err: AuthError) -> Self {
-        match err {
-            AuthError::Store(e) => e.into(),
-            other => ApiError::Unauthenticated(other),
-        }
-    }
 }
 
 impl ApiError {

@@ -1,0 +1,76 @@
+//! How each layer's error type becomes an [`ApiError`]: the store's, the exporters', the importers' and
+//! authentication's, each in one `From`.
+
+use super::ApiError;
+use crate::auth::AuthError;
+use crate::store::StoreError;
+
+impl From<actix_web::Error> for ApiError {
+    fn from(err: actix_web::Error) -> Self {
+        ApiError::Rejected(err)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Conflict(detail) => ApiError::Conflict(detail),
+            StoreError::StaleVersion { current } => ApiError::StaleVersion { current },
+            StoreError::Forbidden(detail) => ApiError::Forbidden(detail),
+            StoreError::VersionRequired => ApiError::VersionRequired,
+            StoreError::Invalid(v) => ApiError::Invalid(v),
+            StoreError::Secret(e) => ApiError::Internal(e.to_string()),
+            StoreError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::export::digest::DigestError> for ApiError {
+    fn from(err: crate::export::digest::DigestError) -> Self {
+        use crate::export::digest::DigestError as E;
+        match err {
+            E::Store(e) => e.into(),
+            E::Chart(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::export::auditor_workbook::ExportError> for ApiError {
+    fn from(err: crate::export::auditor_workbook::ExportError) -> Self {
+        use crate::export::auditor_workbook::ExportError as E;
+        match err {
+            E::Store(e) => e.into(),
+            E::NoTenant => ApiError::NotFound("tenant"),
+            E::Xlsx(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::import::error::ImportError> for ApiError {
+    fn from(err: crate::import::error::ImportError) -> Self {
+        use crate::import::error::ImportError as E;
+        match err {
+            E::Read(e) => ApiError::InvalidFile(e),
+            E::Store(e) => e.into(),
+            E::NotConfigured(kind) => ApiError::Conflict(format!(
+                "No {kind} connector is configured for this tenant: an admin sets one up first."
+            )),
+            E::AlreadyRunning(run) => {
+                ApiError::Conflict(format!("An import is already running for this tenant: follow /imports/{run}."))
+            }
+            E::RowsRefused(problems) => ApiError::RowsRefused(problems),
+            E::Interrupted(cause) => ApiError::Internal(cause),
+            other => ApiError::Conflict(other.to_string()),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Store(e) => e.into(),
+            other => ApiError::Unauthenticated(other),
+        }
+    }
+}
