@@ -8,8 +8,7 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::audit::Actor;
-use crate::export::auditor_workbook::{self, ExportRequest, file_sha256};
-use crate::store::exports::{self, ExportRecord};
+use crate::export::auditor_workbook::{self, ExportRequest};
 use crate::store::tenants;
 
 /// What to export where.
@@ -43,25 +42,16 @@ pub async fn run(config: Config, clock: Arc<SystemClock>, args: ExportArgs) -> a
         bar.set_position(p.rows_written);
         bar.set_message(p.sheet);
     };
-    let summary = auditor_workbook::write(&db, &request, &args.out, &mut report).await?;
+    let written = auditor_workbook::write_and_record(&db, &request, &actor, &args.out, &mut report).await?;
     bar.finish_and_clear();
-    let (sha256, bytes) = file_sha256(&args.out)?;
-    let record = ExportRecord {
-        kind: "auditor_workbook",
-        sha256: &sha256,
-        bytes,
-        rows: summary.rows,
-        head_hash: &summary.head_hash,
-    };
-    exports::record(&db, &actor, clock.now(), tenant.id, record).await?;
     println!(
         "wrote the auditor workbook for {} to {}: {} sheets, {} rows, {} bytes, sha256 {}",
         tenant.name,
         args.out.display(),
-        summary.sheets.len(),
-        summary.rows,
-        bytes,
-        sha256
+        written.summary.sheets.len(),
+        written.summary.rows,
+        written.bytes,
+        written.sha256
     );
     Ok(())
 }

@@ -9,10 +9,9 @@ use super::Reply;
 use super::download::{attachment, file_name_part};
 use super::extract::{ReadAudit, TenantCaller};
 use super::problem::{ApiError, Problem};
-use crate::export::auditor_workbook::{self, ExportRequest, file_sha256};
+use crate::export::auditor_workbook::{self, ExportRequest};
 use crate::export::triage_workbook::CONTENT_TYPE;
 use crate::state::AppState;
-use crate::store::exports::{self, ExportRecord};
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -43,26 +42,14 @@ async fn get_auditor_workbook(state: web::Data<AppState>, caller: TenantCaller<R
     let now = state.clock.now();
     let request = ExportRequest { tenant: caller.tenant.id, generated_by: caller.principal.name.clone(), now };
     let file = tempfile::NamedTempFile::new().map_err(io_failure)?;
-    let summary = auditor_workbook::write(&state.db, &request, file.path(), &mut |_| {}).await?;
-    let path = file.path().to_owned();
-    let (sha256, bytes) = web::block(move || file_sha256(&path))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(io_failure)?;
-    let record = ExportRecord {
-        kind: "auditor_workbook",
-        sha256: &sha256,
-        bytes,
-        rows: summary.rows,
-        head_hash: &summary.head_hash,
-    };
-    exports::record(&state.db, &caller.principal.actor(), now, caller.tenant.id, record).await?;
+    let actor = caller.principal.actor();
+    let written = auditor_workbook::write_and_record(&state.db, &request, &actor, file.path(), &mut |_| {}).await?;
     let name = format!("scoregrc-auditor-{}-{}.xlsx", file_name_part(&caller.tenant.name), now.format("%Y-%m-%d"));
     // The open handle keeps the content readable once the temporary name is gone.
     let reopened = file.reopen().map_err(io_failure)?;
     drop(file);
     let mut response = attachment(reopened, CONTENT_TYPE, &name)?;
-    let sha256 = HeaderValue::from_str(&sha256).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let sha256 = HeaderValue::from_str(&written.sha256).map_err(|e| ApiError::Internal(e.to_string()))?;
     response.headers_mut().insert(HeaderName::from_static("x-content-sha256"), sha256);
     Ok(response)
 }

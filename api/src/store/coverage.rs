@@ -79,15 +79,9 @@ pub async fn framework_coverage(
     tenant: TenantId,
     key: &str,
 ) -> Result<Option<FrameworkCoverage>, StoreError> {
-    let Some(framework) = super::frameworks::visible(conn, tenant, key).await? else {
+    let Some(framework) = controls_in_force(conn, tenant, key).await? else {
         return Ok(None);
     };
-    let controls = framework_control::Entity::find()
-        .filter(framework_control::Column::FrameworkId.eq(framework.id))
-        .filter(framework_control::Column::Retired.eq(false))
-        .order_by_asc(framework_control::Column::Position)
-        .all(conn)
-        .await?;
     let items = recommendation::Entity::find()
         .filter(recommendation::Column::TenantId.eq(tenant.0))
         .filter(recommendation::Column::RemovedAt.is_null())
@@ -101,11 +95,12 @@ pub async fn framework_coverage(
             items_by_control.entry(mapped.control_id.as_str()).or_default().push(item);
         }
     }
-    let views: Vec<ControlCoverageView> = controls
+    let views: Vec<ControlCoverageView> = framework
+        .controls
         .into_iter()
-        .map(|control| {
+        .map(|(control_id, display_id, title)| {
             let mapped: Vec<CoverageItem> = items_by_control
-                .get(control.control_id.as_str())
+                .get(control_id.as_str())
                 .into_iter()
                 .flatten()
                 .map(|i| CoverageItem {
@@ -121,13 +116,7 @@ pub async fn framework_coverage(
                 .iter()
                 .map(|i| CoveredItem { status: i.status, status_confirmed: i.status_confirmed, scored: i.scored })
                 .collect();
-            ControlCoverageView {
-                control_id: control.control_id,
-                display_id: control.display_id,
-                title: control.title,
-                coverage: control_coverage(&counted),
-                items: mapped,
-            }
+            ControlCoverageView { control_id, display_id, title, coverage: control_coverage(&counted), items: mapped }
         })
         .collect();
     let summary: Vec<ControlCoverage> = views.iter().map(|v| v.coverage).collect();

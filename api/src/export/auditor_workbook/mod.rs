@@ -31,6 +31,8 @@ pub enum ExportError {
     Xlsx(#[from] XlsxError),
     #[error("the tenant does not exist")]
     NoTenant,
+    #[error("reading the written workbook: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// Who asks for which tenant's workbook, and when.
@@ -121,6 +123,40 @@ async fn fill(
     history::write_audit_trail(conn, workbook, &styles, request.tenant, audit_rows, &mut tally).await?;
     let sheets = workbook.worksheets().iter().map(|s| s.name()).collect();
     Ok(ExportSummary { sheets, rows: tally.written, head_hash: chain.head_hash })
+}
+
+/// A workbook written to a file and recorded in the tenant's audit trail.
+#[derive(Debug, Clone)]
+pub struct RecordedExport {
+    pub summary: ExportSummary,
+    /// SHA-256 (hex) of the file, as the audit trail records it.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Writes the workbook (see [`write`]) and records the export, with the file's SHA-256, in the tenant's audit
+/// trail as done by `actor`.
+pub async fn write_and_record(
+    db: &DatabaseConnection,
+    request: &ExportRequest,
+    actor: &crate::domain::audit::Actor,
+    path: &Path,
+    progress: &mut dyn FnMut(ExportProgress),
+) -> Result<RecordedExport, ExportError> {
+    let summary = write(db, request, path, progress).await?;
+    let owned = path.to_owned();
+    let (sha256, bytes) = tokio::task::spawn_blocking(move || file_sha256(&owned))
+        .await
+        .map_err(|e| std::io::Error::other(format!("the hashing stopped: {e}")))??;
+    let record = store::exports::ExportRecord {
+        kind: "auditor_workbook",
+        sha256: &sha256,
+        bytes,
+        rows: summary.rows,
+        head_hash: &summary.head_hash,
+    };
+    store::exports::record(db, actor, request.now, request.tenant, record).await?;
+    Ok(RecordedExport { summary, sha256, bytes })
 }
 
 /// The current quarter's plan, when there is one.

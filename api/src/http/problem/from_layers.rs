@@ -43,6 +43,7 @@ impl From<crate::export::auditor_workbook::ExportError> for ApiError {
             E::Store(e) => e.into(),
             E::NoTenant => ApiError::NotFound("tenant"),
             E::Xlsx(e) => ApiError::Internal(e.to_string()),
+            E::Io(e) => ApiError::Internal(e.to_string()),
         }
     }
 }
