@@ -28,6 +28,8 @@ pub enum WorkbookError {
     Xlsx(#[from] XlsxError),
     #[error("the workbook's temporary file failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Whose workbook it is, for the `How to use` sheet.
@@ -65,73 +67,116 @@ const MAPPING: u16 = 12;
 /// Title stays in view when scrolling right.
 const FROZEN_COLUMNS: u16 = 3;
 
-/// Writes the workbook into an anonymous temporary file, rewound to its start.
-pub fn write(rows: &[TriageExportRow], about: &About<'_>) -> Result<std::fs::File, WorkbookError> {
-    let styles = Styles::default();
-    let editable = Format::new()
-        .set_background_color(Color::RGB(0xFFF2CC))
-        .set_border(FormatBorder::Thin)
-        .set_border_color(Color::RGB(0xBFBFBF))
-        .set_align(FormatAlign::Top)
-        .set_unlocked();
-    let editable_wrapped = editable.clone().set_text_wrap();
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name(SHEET)?;
-    let count = u32::try_from(rows.len()).map_err(|_| XlsxError::RowColumnLimitError)?;
-    streamed_sheet(sheet, &styles, &COLUMNS, count)?;
-    sheet.set_freeze_panes(1, FROZEN_COLUMNS)?;
-    sheet.set_column_hidden(0)?;
-    sheet.set_column_hidden(1)?;
-    let last: RowNum = count.max(1);
-    for (column, title) in [(RISK, RISK_HEADER), (EFFORT, EFFORT_HEADER)] {
-        let validation = DataValidation::new()
-            .allow_list_strings(&["High", "Medium", "Low"])?
-            .ignore_blank(true)
-            .set_input_title(title)?
-            .set_input_message("High, Medium or Low; leave blank for not rated.")?
-            .set_error_title(title)?
-            .set_error_message("Choose High, Medium or Low, or leave the cell blank.")?;
-        sheet.add_data_validation(1, column, last, column, &validation)?;
+/// A triage workbook being written a chunk of rows at a time, strictly in order, so memory stays flat however
+/// many items the tenant has.
+pub struct TriageWorkbook {
+    workbook: Workbook,
+    styles: Styles,
+    editable: Format,
+    editable_wrapped: Format,
+    next_row: RowNum,
+}
+
+impl TriageWorkbook {
+    /// Reads the tenant's items from one read snapshot, a chunk at a time in priority order, into a new workbook.
+    pub async fn fill(
+        db: &sea_orm::DatabaseConnection,
+        tenant: crate::domain::ids::TenantId,
+        now: DateTime<Utc>,
+    ) -> Result<Self, WorkbookError> {
+        use crate::store::{StoreError, priority_order::CHUNK, triage_workbook};
+        use sea_orm::TransactionTrait;
+        let tx = db.begin().await.map_err(StoreError::from)?;
+        let order = triage_workbook::export_order(&tx, tenant).await?;
+        let mut book = Self::new(order.len())?;
+        for chunk in order.chunks(CHUNK) {
+            book.write_rows(&triage_workbook::export_rows(&tx, tenant, chunk, now).await?)?;
+        }
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(book)
     }
-    let mut cells = Cells { sheet, styles: &styles };
-    for (at, row) in rows.iter().enumerate() {
-        let r = at as RowNum + 1;
-        let item = &row.item;
-        let mappings: Vec<ControlRef> =
-            item.mappings.iter().map(|m| ControlRef::new(m.framework.clone(), m.control_id.clone())).collect();
-        let exported = Exported {
-            item: item.id,
-            rating_version: item.rating.version,
-            rating: item.rating.rating(),
-            mappings: mappings.iter().cloned().collect::<BTreeSet<_>>(),
-        };
-        let shown: Vec<String> = mappings.iter().map(ControlRef::to_string).collect();
-        let level = |l: Option<crate::domain::rating::Level>| l.map_or("", level_label);
-        cells.text(r, 0, &item.id.to_string())?;
-        cells.text(r, 1, &exported.encode())?;
-        cells.wrapped(r, 2, &item.title)?;
-        cells.opt_text(r, 3, item.category.as_deref())?;
-        cells.text(r, 4, item.service.as_deref().unwrap_or(product_label(item.product)))?;
-        cells.opt_text(r, 5, item.external_id.as_deref())?;
-        cells.opt_number(r, 6, item.achieved)?;
-        cells.number(r, 7, item.max)?;
-        cells.number(r, 8, item.points_available)?;
-        cells.text(r, 9, item.status.as_str())?;
-        cells.text_in(r, RISK, level(item.rating.risk_reduction), &editable)?;
-        cells.text_in(r, EFFORT, level(item.rating.implementation_effort), &editable)?;
-        cells.text_in(r, MAPPING, &shown.join("; "), &editable_wrapped)?;
-        cells.text(r, 13, bucket_label(item.bucket))?;
-        cells.opt_text(r, 14, item.bucket_rule.as_deref())?;
-        cells.text(r, 15, level(item.suggested_rating.risk_reduction))?;
-        cells.text(r, 16, level(item.suggested_rating.implementation_effort))?;
-        cells.opt_text(r, 17, row.owner.as_deref())?;
+
+    /// A workbook whose `Triage` sheet will hold `count` rows.
+    pub fn new(count: usize) -> Result<Self, WorkbookError> {
+        let styles = Styles::default();
+        let editable = Format::new()
+            .set_background_color(Color::RGB(0xFFF2CC))
+            .set_border(FormatBorder::Thin)
+            .set_border_color(Color::RGB(0xBFBFBF))
+            .set_align(FormatAlign::Top)
+            .set_unlocked();
+        let editable_wrapped = editable.clone().set_text_wrap();
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        sheet.set_name(SHEET)?;
+        let count = u32::try_from(count).map_err(|_| XlsxError::RowColumnLimitError)?;
+        streamed_sheet(sheet, &styles, &COLUMNS, count)?;
+        sheet.set_freeze_panes(1, FROZEN_COLUMNS)?;
+        sheet.set_column_hidden(0)?;
+        sheet.set_column_hidden(1)?;
+        let last: RowNum = count.max(1);
+        for (column, title) in [(RISK, RISK_HEADER), (EFFORT, EFFORT_HEADER)] {
+            let validation = DataValidation::new()
+                .allow_list_strings(&["High", "Medium", "Low"])?
+                .ignore_blank(true)
+                .set_input_title(title)?
+                .set_input_message("High, Medium or Low; leave blank for not rated.")?
+                .set_error_title(title)?
+                .set_error_message("Choose High, Medium or Low, or leave the cell blank.")?;
+            sheet.add_data_validation(1, column, last, column, &validation)?;
+        }
+        Ok(Self { workbook, styles, editable, editable_wrapped, next_row: 1 })
     }
-    how_to_use(&mut workbook, &styles, about)?;
-    let mut file = tempfile::tempfile()?;
-    workbook.save_to_writer(&mut file)?;
-    file.seek(SeekFrom::Start(0))?;
-    Ok(file)
+
+    /// Writes the next rows.
+    pub fn write_rows(&mut self, rows: &[TriageExportRow]) -> Result<(), WorkbookError> {
+        let (editable, editable_wrapped) = (&self.editable, &self.editable_wrapped);
+        let sheet = self.workbook.worksheet_from_index(0)?;
+        let mut cells = Cells { sheet, styles: &self.styles };
+        for row in rows {
+            let r = self.next_row;
+            self.next_row += 1;
+            let item = &row.item;
+            let mappings: Vec<ControlRef> =
+                item.mappings.iter().map(|m| ControlRef::new(m.framework.clone(), m.control_id.clone())).collect();
+            let exported = Exported {
+                item: item.id,
+                rating_version: item.rating.version,
+                rating: item.rating.rating(),
+                mappings: mappings.iter().cloned().collect::<BTreeSet<_>>(),
+            };
+            let shown: Vec<String> = mappings.iter().map(ControlRef::to_string).collect();
+            let level = |l: Option<crate::domain::rating::Level>| l.map_or("", level_label);
+            cells.text(r, 0, &item.id.to_string())?;
+            cells.text(r, 1, &exported.encode())?;
+            cells.wrapped(r, 2, &item.title)?;
+            cells.opt_text(r, 3, item.category.as_deref())?;
+            cells.text(r, 4, item.service.as_deref().unwrap_or(product_label(item.product)))?;
+            cells.opt_text(r, 5, item.external_id.as_deref())?;
+            cells.opt_number(r, 6, item.achieved)?;
+            cells.number(r, 7, item.max)?;
+            cells.number(r, 8, item.points_available)?;
+            cells.text(r, 9, item.status.as_str())?;
+            cells.text_in(r, RISK, level(item.rating.risk_reduction), editable)?;
+            cells.text_in(r, EFFORT, level(item.rating.implementation_effort), editable)?;
+            cells.text_in(r, MAPPING, &shown.join("; "), editable_wrapped)?;
+            cells.text(r, 13, bucket_label(item.bucket))?;
+            cells.opt_text(r, 14, item.bucket_rule.as_deref())?;
+            cells.text(r, 15, level(item.suggested_rating.risk_reduction))?;
+            cells.text(r, 16, level(item.suggested_rating.implementation_effort))?;
+            cells.opt_text(r, 17, row.owner.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// Adds the `How to use` sheet and saves into an anonymous temporary file, rewound to its start.
+    pub fn finish(mut self, about: &About<'_>) -> Result<std::fs::File, WorkbookError> {
+        how_to_use(&mut self.workbook, &self.styles, about)?;
+        let mut file = tempfile::tempfile()?;
+        self.workbook.save_to_writer(&mut file)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(file)
+    }
 }
 
 /// The second sheet: what the workbook is and how to bring it back.

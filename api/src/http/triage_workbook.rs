@@ -12,7 +12,7 @@ use super::problem::{ApiError, Problem};
 use crate::export::triage_workbook::{self as workbook, About, CONTENT_TYPE};
 use crate::import::triage_workbook as import;
 use crate::state::AppState;
-use crate::store::triage_workbook::{self, TriageEdit, TriageImportSummary};
+use crate::store::triage_workbook::{TriageEdit, TriageImportSummary};
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -40,16 +40,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/tenants/{tenant_id}/exports/triage.xlsx")]
 async fn export_triage_workbook(state: web::Data<AppState>, caller: TenantCaller<ReadTenant>) -> Reply<HttpResponse> {
     let now = state.clock.now();
-    let rows = triage_workbook::export_rows(&state.db, caller.tenant.id, now).await?;
     let tenant = caller.tenant.clone();
+    let internal = |e: workbook::WorkbookError| match e {
+        workbook::WorkbookError::Store(e) => ApiError::from(e),
+        other => ApiError::Internal(other.to_string()),
+    };
+    let book = workbook::TriageWorkbook::fill(&state.db, tenant.id, now).await.map_err(internal)?;
     let by = caller.principal.name.clone();
     let file = web::block(move || {
         let about = About { tenant_name: &tenant.name, tenant_id: tenant.id.0, generated_at: now, generated_by: &by };
-        workbook::write(&rows, &about)
+        book.finish(&about)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .map_err(internal)?;
     let date = now.date_naive();
     let name = match download::file_name_part(&caller.tenant.name).as_str() {
         "" => format!("triage-{date}.xlsx"),

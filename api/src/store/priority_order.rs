@@ -117,6 +117,27 @@ fn points_available(max: f64, achieved: Option<f64>) -> f64 {
     round2(achieved.map(|a| (max - a).max(0.0)).unwrap_or(0.0))
 }
 
+/// The full views of `ids` (at most a few thousand), in the order given; ids of items gone since, or of another
+/// tenant, are skipped.
+pub(in crate::store) async fn views_in_order(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    ids: &[uuid::Uuid],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<super::recommendations::Recommendation>, StoreError> {
+    // By primary key alone, as in `action_rows`; the tenant is checked on the rows.
+    let rows: Vec<recommendation::Model> = recommendation::Entity::find()
+        .filter(recommendation::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|r| r.tenant_id == tenant.0)
+        .collect();
+    let mut views: HashMap<uuid::Uuid, super::recommendations::Recommendation> =
+        super::recommendation_view::with_links(conn, tenant, rows, now).await?.into_iter().map(|v| (v.id, v)).collect();
+    Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
+}
+
 /// One row of the prioritised actions: what the sheet shows of an item, and nothing more.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActionRow {

@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::StoreError;
-use super::recommendations::{self, Recommendation};
+use super::recommendations::Recommendation;
 use crate::domain::audit::Chain;
 use crate::domain::ids::TenantId;
 use crate::domain::triage_workbook::{Catalog, ChangedBy, ControlRef, CurrentItem, KnownControl, KnownFramework};
@@ -25,15 +25,20 @@ pub struct TriageExportRow {
     pub owner: Option<String>,
 }
 
-/// Every current (not removed) item of the tenant, P1 first, then by points still available (the list's
-/// `sort=bucket` order), with its owner's name.
+/// The ids of every current (not removed) item of the tenant in the export's order: P1 first, then by points
+/// still available (`priority_order`). The rows are read a chunk at a time with [`export_rows`].
+pub async fn export_order(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<uuid::Uuid>, StoreError> {
+    Ok(super::priority_order::ranked_items(conn, tenant).await?.into_iter().map(|i| i.id).collect())
+}
+
+/// The export rows of `ids` (a chunk of [`export_order`]), in that order, with their owners' names.
 pub async fn export_rows(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
+    ids: &[uuid::Uuid],
     now: DateTime<Utc>,
 ) -> Result<Vec<TriageExportRow>, StoreError> {
-    let mut items = recommendations::current_views(conn, tenant, now).await?;
-    recommendations::sort_by_bucket(&mut items);
+    let items = super::priority_order::views_in_order(conn, tenant, ids, now).await?;
     let people: HashSet<uuid::Uuid> = items.iter().filter_map(|i| i.ownership.owner_user_id).collect();
     let names = super::users::display_names(conn, people).await?;
     Ok(items
