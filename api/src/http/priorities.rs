@@ -197,5 +197,5 @@ async fn get_priority_summary(
     state: web::Data<AppState>,
     caller: TenantCaller<ReadTenant>,
 ) -> Reply<web::Json<Vec<BucketSummary>>> {
-    Ok(web::Json(recommendations::bucket_summary(&state.db, caller.tenant.id, state.clock.now()).await?))
+    Ok(web::Json(recommendations::bucket_summary(&state.db, caller.tenant.id).await?))
 }

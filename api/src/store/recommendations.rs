@@ -293,20 +293,12 @@ pub struct BucketSummary {
     pub points_available: f64,
 }
 
-/// Counts and points per bucket over the tenant's current items (removed ones left out).
-pub async fn bucket_summary(
-    conn: &impl ConnectionTrait,
-    tenant: TenantId,
-    now: DateTime<Utc>,
-) -> Result<Vec<BucketSummary>, StoreError> {
+/// Counts and points per bucket over the tenant's current items (removed ones left out), placed by the lean
+/// pass of `priority_order` (the same placement as the items' views, without reading what the views show).
+pub async fn bucket_summary(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<BucketSummary>, StoreError> {
     use crate::domain::bucket::Bucket;
-    let rows = recommendation::Entity::find()
-        .filter(recommendation::Column::TenantId.eq(tenant.0))
-        .filter(recommendation::Column::RemovedAt.is_null())
-        .all(conn)
-        .await?;
-    let items = with_links(conn, tenant, rows, now).await?;
-    Ok([Bucket::P1, Bucket::P2, Bucket::P3, Bucket::P4, Bucket::Unrated]
+    let items = super::priority_order::ranked_items(conn, tenant).await?;
+    Ok(Bucket::ALL
         .into_iter()
         .map(|bucket| {
             let in_bucket = items.iter().filter(|i| i.bucket == bucket);
