@@ -4,17 +4,29 @@
 
 use std::borrow::Cow;
 
+/// Whether a spreadsheet would read `text` as a formula if it were typed in (`=`, `+`, `-`, `@`, tab, CR).
+pub fn starts_like_formula(text: &str) -> bool {
+    matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
+}
+
 /// `text` made safe to open in a spreadsheet.
 pub fn formula_safe(text: &str) -> Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => Cow::Owned(format!("'{text}")),
-        _ => Cow::Borrowed(text),
-    }
+    if starts_like_formula(text) { Cow::Owned(format!("'{text}")) } else { Cow::Borrowed(text) }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_starts_are_recognised() {
+        for text in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(starts_like_formula(text), "{text:?}");
+        }
+        for text in ["", "a=b", "1-2", " =x"] {
+            assert!(!starts_like_formula(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn formula_triggers_are_neutralised_and_other_text_is_left_alone() {

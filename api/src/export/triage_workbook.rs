@@ -220,12 +220,10 @@ fn product_label(product: Product) -> &'static str {
     }
 }
 
+/// The bucket as the API names it (`unrated` in lower case, as `?bucket=` takes it).
 fn bucket_label(bucket: Bucket) -> &'static str {
     match bucket {
-        Bucket::P1 => "P1",
-        Bucket::P2 => "P2",
-        Bucket::P3 => "P3",
-        Bucket::P4 => "P4",
         Bucket::Unrated => "unrated",
+        placed => placed.label(),
     }
 }

@@ -95,13 +95,14 @@ pub async fn ranked_items(conn: &impl ConnectionTrait, tenant: TenantId) -> Resu
 
 /// The tenant's rule table and audit scope, read once: the same placement as an item's view
 /// (`recommendation_view`), from the rating and the alignment of the item's mappings to the scope.
-struct Placing {
+pub struct Placing {
     rules: crate::domain::bucket::RuleSet,
     scope: Vec<String>,
 }
 
 impl Placing {
-    async fn of(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Self, StoreError> {
+    /// The tenant's current rules and scope.
+    pub async fn of(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Self, StoreError> {
         let rules = triage_settings::rules(conn, tenant).await?.value;
         let scope = triage_settings::scope(conn, tenant).await?.value.frameworks;
         Ok(Self { rules, scope })
@@ -157,14 +158,15 @@ pub struct ActionRow {
     pub ownership: Ownership,
 }
 
-/// The action rows of `ids` (at most a few thousand), in the order given; ids of items gone since are skipped.
+/// The action rows of `ids` (at most a few thousand), in the order given, placed by `placing` (read once per
+/// export); ids of items gone since are skipped.
 pub async fn action_rows(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
+    placing: &Placing,
     ids: &[uuid::Uuid],
 ) -> Result<Vec<ActionRow>, StoreError> {
     use recommendation::Column as C;
-    let placing = Placing::of(conn, tenant).await?;
     // By primary key alone: with the tenant in the WHERE clause SQLite may walk the tenant's index instead, which
     // reads every item of the tenant per chunk. The tenant is checked on the rows instead.
     let rows: Vec<ActionColumns> = recommendation::Entity::find()

@@ -1,7 +1,7 @@
 //! The prioritised actions sheet: every current item in priority order, one row each, read from the store in
 //! that order chunk by chunk as the rows are written.
 
-use rust_xlsxwriter::{Color, ConditionalFormatCell, ConditionalFormatCellRule, Format, Workbook, Worksheet};
+use rust_xlsxwriter::{Workbook, Worksheet};
 use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
 
@@ -9,8 +9,8 @@ use super::{ExportError, ExportRequest, Tally};
 use crate::domain::bucket::Bucket;
 use crate::domain::rating::Level;
 use crate::domain::recommendation::Status;
-use crate::export::xlsx::{Cells, Column, Styles, streamed_sheet};
-use crate::store::priority_order::{ActionRow, CHUNK, RankedItem, action_rows};
+use crate::export::xlsx::{Cells, Column, Styles, colour_when, streamed_sheet};
+use crate::store::priority_order::{ActionRow, CHUNK, Placing, RankedItem, action_rows};
 use crate::store::{roadmap, users};
 
 pub(super) const SHEET: &str = "Prioritised actions";
@@ -63,10 +63,11 @@ pub(super) async fn write(
     sheet.set_name(SHEET)?;
     streamed_sheet(sheet, styles, &COLUMNS, ranked.len() as u32)?;
     colour_rules(sheet, ranked.len() as u32)?;
+    let placing = Placing::of(conn, request.tenant).await?;
     let mut row = 1;
     for chunk in ranked.chunks(CHUNK) {
         let ids: Vec<uuid::Uuid> = chunk.iter().map(|i| i.id).collect();
-        let views = action_rows(conn, request.tenant, &ids).await?;
+        let views = action_rows(conn, request.tenant, &placing, &ids).await?;
         let owners = views.iter().filter_map(|v| v.ownership.owner_user_id);
         let planned_owners = views.iter().filter_map(|v| planned.get(&v.id).and_then(|p| p.owner.user_id));
         let names = users::display_names(conn, owners.chain(planned_owners).collect()).await?;
@@ -120,11 +121,8 @@ fn write_row(
     Ok(())
 }
 
-/// Colours a cell by its bucket or status, so the sheet reads at a glance (the words stay for colour-blind
-/// readers and for printing in black and white).
-pub(super) fn colour_rules(sheet: &mut Worksheet, rows: u32) -> Result<(), ExportError> {
-    let last = rows.max(1);
-    let fill = |rgb: u32| Format::new().set_background_color(Color::RGB(rgb));
+/// Colours the bucket and status columns.
+fn colour_rules(sheet: &mut Worksheet, rows: u32) -> Result<(), ExportError> {
     let buckets = [
         (Bucket::P1, 0xC6EFCE),
         (Bucket::P2, 0xFFEB9C),
@@ -133,17 +131,13 @@ pub(super) fn colour_rules(sheet: &mut Worksheet, rows: u32) -> Result<(), Expor
         (Bucket::Unrated, 0xFFC7CE),
     ];
     for (bucket, rgb) in buckets {
-        let rule = ConditionalFormatCell::new()
-            .set_rule(ConditionalFormatCellRule::EqualTo(bucket.label()))
-            .set_format(fill(rgb));
-        sheet.add_conditional_format(1, BUCKET_COL, last, BUCKET_COL, &rule)?;
+        colour_when(sheet, BUCKET_COL, rows, bucket.label(), rgb)?;
     }
-    status_colours(sheet, last, STATUS_COL)
+    status_colours(sheet, rows, STATUS_COL)
 }
 
-/// Colours a status column.
-pub(super) fn status_colours(sheet: &mut Worksheet, last: u32, col: u16) -> Result<(), ExportError> {
-    let fill = |rgb: u32| Format::new().set_background_color(Color::RGB(rgb));
+/// Colours a status column of data rows 1..=`rows`.
+pub(super) fn status_colours(sheet: &mut Worksheet, rows: u32, col: u16) -> Result<(), ExportError> {
     for status in Status::ALL {
         let rgb = match status {
             Status::Completed | Status::ThirdParty | Status::AlternateMitigation => 0xC6EFCE,
@@ -151,10 +145,7 @@ pub(super) fn status_colours(sheet: &mut Worksheet, last: u32, col: u16) -> Resu
             Status::RiskAccepted => 0xE4DFEC,
             Status::ToAddress => 0xFFC7CE,
         };
-        let rule = ConditionalFormatCell::new()
-            .set_rule(ConditionalFormatCellRule::EqualTo(status.label()))
-            .set_format(fill(rgb));
-        sheet.add_conditional_format(1, col, last, col, &rule)?;
+        colour_when(sheet, col, rows, status.label(), rgb)?;
     }
     Ok(())
 }

@@ -2,14 +2,14 @@
 //! tenant's audit scope (a custom one included, under a sheet name Excel accepts). Counted by the one coverage
 //! function (`domain::coverage`) from the items already placed, so no item is read twice.
 
-use rust_xlsxwriter::{Color, ConditionalFormatCell, ConditionalFormatCellRule, Format, Workbook};
+use rust_xlsxwriter::Workbook;
 use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
 
 use super::{ExportError, Tally};
 use crate::domain::coverage::{CoverageState, CoveredItem, control_coverage};
 use crate::domain::ids::TenantId;
-use crate::export::xlsx::{Cells, Column, Styles, data_sheet, unique_sheet_name};
+use crate::export::xlsx::{Cells, Column, Styles, colour_when, data_sheet, unique_sheet_name};
 use crate::store::coverage::controls_in_force;
 use crate::store::priority_order::RankedItem;
 use crate::store::triage_settings;
@@ -69,10 +69,7 @@ pub(super) async fn write(
         for (state, rgb) in
             [(CoverageState::Covered, 0xC6EFCE), (CoverageState::Partial, 0xFFEB9C), (CoverageState::Gap, 0xFFC7CE)]
         {
-            let rule = ConditionalFormatCell::new()
-                .set_rule(ConditionalFormatCellRule::EqualTo(state_label(state)))
-                .set_format(Format::new().set_background_color(Color::RGB(rgb)));
-            sheet.add_conditional_format(1, 5, rows.max(1), 5, &rule)?;
+            colour_when(sheet, 5, rows, state_label(state), rgb)?;
         }
         let mut cells = Cells { sheet, styles };
         for (i, (control_id, display_id, title)) in framework.controls.iter().enumerate() {

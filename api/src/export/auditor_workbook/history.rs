@@ -82,11 +82,6 @@ pub(super) async fn write_scores(
     Ok(())
 }
 
-/// How many rows the audit trail sheet will hold.
-pub(super) async fn audit_row_count(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<u64, ExportError> {
-    Ok(audit::row_count(conn, Chain::Tenant(tenant)).await?)
-}
-
 /// Writes the audit trail, `rows` rows, page by page into a constant-memory sheet.
 pub(super) async fn write_audit_trail(
     conn: &impl ConnectionTrait,

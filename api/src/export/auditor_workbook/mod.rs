@@ -106,7 +106,7 @@ async fn fill(
     let tenant = store::tenants::get(conn, request.tenant).await?.ok_or(ExportError::NoTenant)?;
     let ranked = store::priority_order::ranked_items(conn, request.tenant).await?;
     let chain = store::audit::verify(conn, Chain::Tenant(request.tenant)).await?;
-    let audit_rows = history::audit_row_count(conn, request.tenant).await?;
+    let audit_rows = store::audit::row_count(conn, Chain::Tenant(request.tenant)).await?;
     let plan = current_plan(conn, request).await?;
     let mut tally = Tally { written: 0, total: ranked.len() as u64 + audit_rows, report: progress };
     tally.add("Summary", 0);

@@ -40,7 +40,7 @@ pub(super) async fn write(
     let sheet = workbook.add_worksheet();
     sheet.set_name(SHEET)?;
     data_sheet(sheet, styles, &COLUMNS, items.len() as u32, "Roadmap")?;
-    super::actions::status_colours(sheet, items.len().max(1) as u32, 7)?;
+    super::actions::status_colours(sheet, items.len() as u32, 7)?;
     let mut cells = Cells { sheet, styles };
     for (i, item) in items.iter().enumerate() {
         let row = i as u32 + 1;

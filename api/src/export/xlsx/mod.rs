@@ -3,9 +3,11 @@
 //! frozen and carries filter buttons (a table on small sheets, a filter and banding on large ones).
 
 use rust_xlsxwriter::{
-    ColNum, Color, ConditionalFormatFormula, Format, FormatAlign, FormatBorder, RowNum, Table, TableColumn, TableStyle,
-    Worksheet, XlsxError,
+    ColNum, Color, ConditionalFormatCell, ConditionalFormatCellRule, ConditionalFormatFormula, Format, FormatAlign,
+    FormatBorder, RowNum, Table, TableColumn, TableStyle, Worksheet, XlsxError,
 };
+
+use super::cells::starts_like_formula;
 
 /// The media type of an `.xlsx` file.
 pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -24,11 +26,6 @@ pub fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
     let mut cut: String = text.chars().take(keep).collect();
     cut.push_str(&marker);
     std::borrow::Cow::Owned(cut)
-}
-
-/// Whether a spreadsheet would read `text` as a formula if it were typed in (`=`, `+`, `-`, `@`, tab, CR).
-pub fn starts_like_formula(text: &str) -> bool {
-    matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'))
 }
 
 /// A sheet name Excel accepts: none of `[]:*?/\`, not starting or ending with `'`, not empty, at most 31
@@ -276,6 +273,16 @@ pub fn streamed_sheet(sheet: &mut Worksheet, styles: &Styles, columns: &[Column]
     Ok(())
 }
 
+/// Fills the cells of column `col` in data rows 1..=`rows` whose text is `value` with the colour `rgb`, so a
+/// sheet reads at a glance (the words stay, for colour-blind readers and black-and-white prints).
+pub fn colour_when(sheet: &mut Worksheet, col: ColNum, rows: u32, value: &str, rgb: u32) -> Result<(), XlsxError> {
+    let rule = ConditionalFormatCell::new()
+        .set_rule(ConditionalFormatCellRule::EqualTo(value))
+        .set_format(Format::new().set_background_color(Color::RGB(rgb)));
+    sheet.add_conditional_format(1, col, rows.max(1), col, &rule)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,16 +295,6 @@ mod tests {
         assert!(fitted.ends_with("[cut by scoregrc: 40000 characters in full]"));
         let exact = "é".repeat(MAX_CELL_CHARS);
         assert_eq!(fit_cell(&exact), exact.as_str());
-    }
-
-    #[test]
-    fn formula_starts_are_recognised() {
-        for text in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert!(starts_like_formula(text), "{text:?}");
-        }
-        for text in ["", "a=b", "1-2", " =x"] {
-            assert!(!starts_like_formula(text), "{text:?}");
-        }
     }
 
     #[test]

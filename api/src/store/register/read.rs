@@ -2,7 +2,7 @@
 //! (one row per entry and item), and the links items show back to their entry.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
@@ -288,17 +288,21 @@ pub async fn every_row(
     now: DateTime<Utc>,
 ) -> Result<Vec<(RegisterRow, u64)>, StoreError> {
     let entries = matching(conn, tenant, &RegisterFilter::default(), now).await?;
-    let mut steps: HashMap<uuid::Uuid, u64> = HashMap::new();
-    for event in risk_acceptance_event::Entity::find()
+    // Counted by the database: the history itself is not needed here.
+    let steps: HashMap<uuid::Uuid, i64> = risk_acceptance_event::Entity::find()
+        .select_only()
+        .column(risk_acceptance_event::Column::EntryId)
+        .column_as(risk_acceptance_event::Column::Id.count(), "steps")
         .filter(risk_acceptance_event::Column::TenantId.eq(tenant.0))
+        .group_by(risk_acceptance_event::Column::EntryId)
+        .into_tuple::<(uuid::Uuid, i64)>()
         .all(conn)
         .await?
-    {
-        *steps.entry(event.entry_id).or_default() += 1;
-    }
+        .into_iter()
+        .collect();
     let mut rows = Vec::new();
     for entry in entries.iter().rev() {
-        let count = steps.get(&entry.id).copied().unwrap_or(0);
+        let count = steps.get(&entry.id).copied().unwrap_or(0).max(0) as u64;
         rows.extend(rows_of(std::slice::from_ref(entry)).into_iter().map(|r| (r, count)));
     }
     Ok(rows)
