@@ -12,6 +12,7 @@ pub mod delivery;
 pub mod diagnosis;
 pub mod digest;
 pub mod error;
+pub mod evidence;
 pub mod framework;
 pub mod ids;
 pub mod notification;
