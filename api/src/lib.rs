@@ -17,6 +17,7 @@ pub mod http;
 pub mod import;
 pub mod jobs;
 pub mod secrets;
+pub mod signing;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -28,6 +28,12 @@ pub enum StoreError {
     /// A stored secret could not be opened or sealed.
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
+    /// The tenant's evidence would grow beyond its quota of bytes.
+    #[error("the evidence quota of {quota} bytes is used ({used} bytes held)")]
+    QuotaExceeded { quota: u64, used: u64 },
+    /// The thing existed but was deleted; only its tombstone remains.
+    #[error("{0} was deleted")]
+    Gone(&'static str),
     /// The database failed.
     #[error("database error: {0}")]
     Db(DbErr),

@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod diagnosis;
 pub mod digest_schedule;
 pub mod error;
+pub mod evidence;
 pub mod exports;
 pub mod frameworks;
 pub mod import_apply;

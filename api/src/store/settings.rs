@@ -11,6 +11,8 @@ use crate::secrets::DataKey;
 
 /// The setting holding the sealed HS256 key that signs session tokens.
 const JWT_SIGNING_KEY: &str = "jwt_signing_key";
+/// The setting holding the sealed Ed25519 secret key that signs evidence-pack manifests.
+const PACK_SIGNING_KEY: &str = "evidence_pack_signing_key";
 const PLATFORM: &str = "platform";
 
 /// The key that signs session tokens: read and opened, or generated, sealed and stored on first start.
@@ -19,21 +21,44 @@ pub async fn jwt_signing_key(
     data_key: &DataKey,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, StoreError> {
-    let purpose = format!("setting:{JWT_SIGNING_KEY}");
+    sealed_platform_key(db, data_key, now, JWT_SIGNING_KEY, 64, "generated the session signing key on first start").await
+}
+
+/// The Ed25519 secret key that signs evidence-pack manifests, made the same way as the session key.
+pub async fn pack_signing_key(
+    db: &DatabaseConnection,
+    data_key: &DataKey,
+    now: DateTime<Utc>,
+) -> Result<[u8; 32], StoreError> {
+    let key = sealed_platform_key(db, data_key, now, PACK_SIGNING_KEY, 32, "generated the evidence-pack signing key")
+        .await?;
+    key.try_into().map_err(|_| StoreError::Secret(crate::secrets::SecretError::Open))
+}
+
+/// A random secret of `len` bytes kept sealed in platform setting `name`: opened when stored, else generated,
+/// sealed, stored and recorded (that it was set, never its value) in one transaction.
+async fn sealed_platform_key(
+    db: &DatabaseConnection,
+    data_key: &DataKey,
+    now: DateTime<Utc>,
+    name: &str,
+    len: usize,
+    comment: &str,
+) -> Result<Vec<u8>, StoreError> {
+    let purpose = format!("setting:{name}");
     let tx = begin_write(db).await?;
-    if let Some(row) = setting::Entity::find_by_id((PLATFORM.to_owned(), JWT_SIGNING_KEY.to_owned())).one(&tx).await? {
+    if let Some(row) = setting::Entity::find_by_id((PLATFORM.to_owned(), name.to_owned())).one(&tx).await? {
         let sealed: String = serde_json::from_str(&row.value).unwrap_or_default();
         return Ok(data_key.open(&purpose, &sealed)?);
     }
-    let mut key = vec![0u8; 64];
+    let mut key = vec![0u8; len];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
     let sealed = data_key.seal(&purpose, &key)?;
-    put_in(&tx, now, JWT_SIGNING_KEY, serde_json::Value::String(sealed)).await?;
+    put_in(&tx, now, name, serde_json::Value::String(sealed)).await?;
     let startup = Actor::system("startup");
-    // The trail records that a secret was set, never the secret.
-    let change = Change::new(Chain::Platform, &startup, "setting", JWT_SIGNING_KEY, "create")
+    let change = Change::new(Chain::Platform, &startup, "setting", name, "create")
         .after(serde_json::json!({ "sealed": true }))
-        .comment("generated the session signing key on first start");
+        .comment(comment);
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     Ok(key)

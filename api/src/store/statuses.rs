@@ -10,6 +10,7 @@ use sea_orm::{
 
 use super::audit::{self, Change};
 use super::error::check_version;
+use super::evidence::snapshots::{self, Completion};
 use super::write_backs::{self, WriteBack};
 use super::{StoreError, begin_write};
 use crate::domain::audit::{Actor, Chain};
@@ -83,8 +84,8 @@ pub struct StatusWrite {
     pub write_back_comment: String,
 }
 
-/// Writes a status inside the caller's transaction: the item, its history row, the write-back (when on) and the
-/// tenant's trail. Answers the queued write-back, if any.
+/// Writes a status inside the caller's transaction: the item, its history row, the write-back (when on), a
+/// completion snapshot as evidence when the item becomes completed, and the tenant's trail. Answers the queued write-back, if any.
 pub async fn write_status(
     conn: &impl ConnectionTrait,
     actor: &Actor,
@@ -129,6 +130,17 @@ pub async fn write_status(
         "reason": change.reason,
         "graph_write_back": write_back.as_ref().map(|w| serde_json::json!({ "id": w.id, "state": w.state, "outcome": w.outcome })),
     });
+    if change.status == Status::Completed && from != Status::Completed {
+        let completion = Completion {
+            item: &item,
+            from,
+            confirmed,
+            reason: change.reason,
+            note: change.note.as_deref(),
+            evidence_url: change.evidence_url.as_deref(),
+        };
+        snapshots::record_completion(conn, actor, now, tenant, completion).await?;
+    }
     let mut audit_change = Change::new(Chain::Tenant(tenant), actor, "recommendation", id, "set_status")
         .before(serde_json::json!({ "status": from }))
         .after(after);

@@ -21,6 +21,8 @@ impl From<StoreError> for ApiError {
             StoreError::VersionRequired => ApiError::VersionRequired,
             StoreError::Invalid(v) => ApiError::Invalid(v),
             StoreError::Secret(e) => ApiError::Internal(e.to_string()),
+            StoreError::QuotaExceeded { quota, used } => ApiError::QuotaExceeded { quota, used },
+            StoreError::Gone(what) => ApiError::Gone(what),
             StoreError::Db(e) => ApiError::Internal(e.to_string()),
         }
     }

@@ -22,6 +22,8 @@ pub enum ProblemType {
     MalformedRequest,
     UnsupportedMediaType,
     PayloadTooLarge,
+    QuotaExceeded,
+    Gone,
     Validation,
     InvalidFile,
     Conflict,
@@ -47,6 +49,8 @@ impl ProblemType {
                 ("unsupported-media-type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type")
             }
             PayloadTooLarge => ("payload-too-large", StatusCode::PAYLOAD_TOO_LARGE, "Request body too large"),
+            QuotaExceeded => ("evidence-quota-exceeded", StatusCode::PAYLOAD_TOO_LARGE, "Evidence quota exceeded"),
+            Gone => ("gone", StatusCode::GONE, "Deleted"),
             Validation => ("validation", StatusCode::UNPROCESSABLE_ENTITY, "Invalid input"),
             InvalidFile => ("invalid-file", StatusCode::UNPROCESSABLE_ENTITY, "The file cannot be imported"),
             Conflict => ("conflict", StatusCode::CONFLICT, "Conflict with the current state"),
@@ -113,6 +117,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("body larger than {0} bytes")]
     PayloadTooLarge(usize),
+    #[error("evidence quota of {quota} bytes used")]
+    QuotaExceeded { quota: u64, used: u64 },
+    #[error("{0} was deleted")]
+    Gone(&'static str),
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// An uploaded file or a source page that cannot be read, located by row and column or JSON path.
@@ -150,6 +158,8 @@ impl ApiError {
             ApiError::Malformed(_) => ProblemType::MalformedRequest,
             ApiError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
             ApiError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
+            ApiError::QuotaExceeded { .. } => ProblemType::QuotaExceeded,
+            ApiError::Gone(_) => ProblemType::Gone,
             ApiError::Invalid(_) => ProblemType::Validation,
             ApiError::InvalidFile(e) => match e.kind {
                 readers::ReadErrorKind::UnsupportedFileType => ProblemType::UnsupportedMediaType,
@@ -184,6 +194,11 @@ impl ApiError {
             ApiError::Malformed(detail) => detail.clone(),
             ApiError::UnsupportedMediaType(detail) => detail.clone(),
             ApiError::PayloadTooLarge(limit) => format!("The request body is larger than the limit of {limit} bytes."),
+            ApiError::QuotaExceeded { quota, used } => format!(
+                "The tenant's evidence already holds {used} of its {quota} bytes and this file does not fit: an admin \
+                 raises the quota (SCOREGRC_EVIDENCE_QUOTA_MB) or deletes evidence uploaded by mistake."
+            ),
+            ApiError::Gone(what) => format!("This {what} was deleted by an admin: its record and audit row remain, the bytes do not."),
             ApiError::Invalid(v) => {
                 v.errors.iter().map(|e| format!("`{}` {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
             }

@@ -18,6 +18,7 @@ use crate::domain::register::workflow::{Action, Attempt, check};
 use crate::domain::register::{EntryState, ResidualRisk};
 use crate::domain::role::Role;
 use crate::entities::risk_acceptance;
+use crate::store::evidence::snapshots::record_approval;
 use crate::store::{StoreError, begin_write};
 
 /// A step as asked for.
@@ -111,6 +112,11 @@ pub async fn take_step(
     };
     let action = if refused_renewal { "refuse_renewal" } else { request.action.as_str() };
     record_event(&tx, actor, now, &saved, action, Some(from), to, comment).await?;
+    if to == EntryState::Approved {
+        // Proof of the decision as it stood, with its trail, beside the entry.
+        let entry = super::get(&tx, tenant, id, now).await?;
+        record_approval(&tx, actor, now, tenant, id, &saved.reference, &entry).await?;
+    }
     tx.commit().await?;
     super::get(db, tenant, id, now).await
 }
