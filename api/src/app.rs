@@ -17,6 +17,7 @@ use crate::http::metrics::Metrics;
 use crate::import::run::Importer;
 use crate::jobs::JobRunner;
 use crate::secrets::DataKey;
+use crate::signing::PackSigner;
 use crate::state::AppState;
 use crate::store::{settings, users};
 
@@ -58,6 +59,7 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
     let db = crate::db::open_and_migrate(&config.database_path).await?;
     let key = Arc::new(data_key(&config)?);
     let signing_key = settings::jwt_signing_key(&db, &key, clock.now()).await?;
+    let pack_signer = Arc::new(PackSigner::from_secret(&settings::pack_signing_key(&db, &key, clock.now()).await?));
     let catalogs = crate::store::catalogs::apply_shipped(
         &db,
         clock.now(),
@@ -90,6 +92,7 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
         metrics: Arc::new(Metrics::default()),
         login_throttle: Arc::default(),
         importer,
+        pack_signer,
         jobs,
     };
     Ok((state, report))

@@ -26,6 +26,10 @@ pub struct Config {
     pub max_json_bytes: usize,
     /// Largest uploaded file (CSV or xlsx).
     pub max_upload_bytes: usize,
+    /// Largest evidence file.
+    pub max_evidence_bytes: u64,
+    /// The most evidence bytes one tenant may hold.
+    pub evidence_quota_bytes: u64,
     /// How hard connector imports try against Microsoft.
     pub retry: crate::import::fetch::RetryPolicy,
     /// Create the demo tenant and one demo user per role on start.
@@ -47,6 +51,8 @@ impl Config {
             workers: 2,
             max_json_bytes: 1024 * 1024,
             max_upload_bytes: 20 * 1024 * 1024,
+            max_evidence_bytes: 25 * 1024 * 1024,
+            evidence_quota_bytes: 5 * 1024 * 1024 * 1024,
             retry: crate::import::fetch::RetryPolicy::default(),
             demo: false,
             delivery_timeout: Duration::from_secs(15),

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::http::metrics::Metrics;
 use crate::import::run::Importer;
 use crate::jobs::JobRunner;
+use crate::signing::PackSigner;
 
 /// Shared, cheaply cloned application state.
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     /// Imports files and queues connector imports.
     pub importer: Importer,
+    /// Signs evidence-pack manifests with the instance's Ed25519 key.
+    pub pack_signer: Arc<PackSigner>,
     /// Background work (connector imports).
     pub jobs: Arc<JobRunner>,
 }

@@ -102,6 +102,12 @@ struct ServeArgs {
     /// How long a sign-in lasts, in hours.
     #[arg(long, env = "SCOREGRC_SESSION_HOURS", default_value_t = 12)]
     session_hours: u64,
+    /// Largest evidence file, in MiB.
+    #[arg(long, env = "SCOREGRC_EVIDENCE_MAX_MB", default_value_t = 25)]
+    evidence_max_mb: u64,
+    /// The most evidence one tenant may hold, in MiB.
+    #[arg(long, env = "SCOREGRC_EVIDENCE_QUOTA_MB", default_value_t = 5120)]
+    evidence_quota_mb: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +163,8 @@ impl Cli {
                 config.workers = args.workers;
                 config.admin_password = args.admin_password;
                 config.session_ttl = Duration::from_secs(args.session_hours.max(1) * 3600);
+                config.max_evidence_bytes = args.evidence_max_mb.max(1) * 1024 * 1024;
+                config.evidence_quota_bytes = args.evidence_quota_mb.max(1) * 1024 * 1024;
                 serve(config, clock).await
             }
             Command::Migrate => {

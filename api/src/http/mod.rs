@@ -13,6 +13,8 @@ pub mod connectors;
 pub mod coverage;
 pub mod diagnosis;
 pub mod download;
+pub mod evidence;
+pub mod evidence_content;
 pub mod extract;
 pub mod frameworks;
 pub mod health;
@@ -99,6 +101,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(roadmap_items::configure)
         .configure(board::configure)
         .configure(auditor_workbook::configure)
+        .configure(evidence::configure)
         .configure(alerts::configure)
         .configure(sync::configure)
         .configure(comparison::configure)

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod defender;
 pub mod error;
+pub mod evidence_file;
 pub mod fetch;
 pub mod graph;
 pub mod portal;

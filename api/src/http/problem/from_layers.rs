@@ -77,3 +77,22 @@ impl From<AuthError> for ApiError {
         }
     }
 }
+
+impl From<crate::import::evidence_file::EvidenceFileError> for ApiError {
+    fn from(err: crate::import::evidence_file::EvidenceFileError) -> Self {
+        use crate::domain::ValidationError;
+        use crate::domain::evidence::file_type::TypeRefusal;
+        use crate::import::evidence_file::EvidenceFileError as E;
+        match err {
+            E::TooLarge { limit } => ApiError::PayloadTooLarge(usize::try_from(limit).unwrap_or(usize::MAX)),
+            E::Empty => ValidationError::field("file", "is empty").into(),
+            E::Refused(refusal @ TypeRefusal::Mismatch { .. }) => {
+                ValidationError::field("file", format!("{refusal}: nothing was stored")).into()
+            }
+            E::Refused(TypeRefusal::NotAccepted(why)) => {
+                ApiError::UnsupportedMediaType(format!("This file is not accepted as evidence: {why}."))
+            }
+            E::Io(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
