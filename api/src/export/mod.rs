@@ -6,6 +6,7 @@ pub mod board_html;
 pub mod cells;
 pub mod delivery;
 pub mod digest;
+pub mod evidence_pack;
 pub mod graph_write_back;
 pub mod register_csv;
 pub mod svg_chart;

@@ -315,7 +315,7 @@ pub async fn verify(conn: &impl ConnectionTrait, chain: Chain) -> Result<ChainRe
     })
 }
 
-fn stored_row(m: audit_log::Model) -> StoredRow {
+pub(super) fn stored_row(m: audit_log::Model) -> StoredRow {
     StoredRow {
         content: AuditContent {
             chain: m.chain,

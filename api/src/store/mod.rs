@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod audit_segment;
 pub mod board;
 pub mod catalogs;
 pub mod channels;

@@ -85,9 +85,21 @@ pub async fn write(
 ) -> Result<ExportSummary, ExportError> {
     // A read transaction: every sheet sees the same snapshot, while writers go on.
     let tx = db.begin().await.map_err(StoreError::from)?;
-    let mut workbook = Workbook::new();
-    let summary = fill(&tx, &mut workbook, request, progress).await?;
+    let summary = write_within(&tx, request, path, progress).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    Ok(summary)
+}
+
+/// [`write`] from a connection the caller holds: inside its read transaction, so whatever else it writes (the
+/// evidence pack) describes the same moment as the workbook.
+pub async fn write_within(
+    conn: &impl ConnectionTrait,
+    request: &ExportRequest,
+    path: &Path,
+    progress: &mut dyn FnMut(ExportProgress),
+) -> Result<ExportSummary, ExportError> {
+    let mut workbook = Workbook::new();
+    let summary = fill(conn, &mut workbook, request, progress).await?;
     let path = path.to_owned();
     // Zipping the sheets is CPU work: off the async threads.
     tokio::task::spawn_blocking(move || workbook.save(&path))
