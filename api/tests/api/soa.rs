@@ -203,7 +203,8 @@ async fn people_attest_unmapped_controls_exclude_others_and_justify_overrides() 
     let f = fixture().await;
     let policy = f.evidence(&f.tenant, "soa_control", "5.1", false).await;
     let minutes = f.evidence(&f.tenant, "risk_acceptance", "RA-0001", false).await;
-    let attest = json!({"implementation": "implemented", "implementation_justification": "Policy set approved by the board",
+    let attest = json!({"implementation": "implemented",
+        "implementation_justification": "Policy set approved by the board",
         "evidence_ids": [policy, minutes, policy], "version": 0});
     let attested = f.put(&f.itm, "5.1", attest).await;
     assert_eq!(attested.status(), StatusCode::OK);
@@ -249,7 +250,10 @@ async fn people_attest_unmapped_controls_exclude_others_and_justify_overrides() 
     );
     assert_eq!(
         overridden["computation"],
-        "Attested over the computed not implemented (0 of 1 mapped recommendation resolved): DLP is enforced by the mail gateway"
+        concat!(
+            "Attested over the computed not implemented (0 of 1 mapped recommendation resolved): ",
+            "DLP is enforced by the mail gateway"
+        )
     );
 
     let soa = f.soa().await;

@@ -81,11 +81,11 @@ fn an_attestation_overrides_the_computation_only_with_a_justification() {
     assert_eq!((without.implementation, without.basis), (Some(Implementation::NotImplemented), Basis::Computed));
     let blank = assessed(&items, &attested(Implementation::Implemented, Some("   ")));
     assert_eq!(blank.basis, Basis::Computed);
-    let with = assessed(&items, &attested(Implementation::Implemented, Some("done with a third-party IdP")));
+    let with = assessed(&items, &attested(Implementation::Implemented, Some("third-party IdP")));
     assert_eq!((with.implementation, with.basis), (Some(Implementation::Implemented), Basis::Attested));
     assert_eq!(
         with.computation,
-        "Attested over the computed not implemented (0 of 1 mapped recommendation resolved): done with a third-party IdP"
+        "Attested over the computed not implemented (0 of 1 mapped recommendation resolved): third-party IdP"
     );
 }
 
