@@ -27,6 +27,7 @@ pub mod schedule;
 pub mod score;
 pub mod score_change;
 pub mod service_token;
+pub mod soa;
 pub mod suggestion;
 pub mod triage_workbook;
 pub mod user;

@@ -37,6 +37,7 @@ pub mod roadmap_event;
 pub mod roadmap_item;
 pub mod score_snapshot;
 pub mod setting;
+pub mod soa_statement;
 pub mod status_change;
 pub mod tenant;
 pub mod tenant_membership;

@@ -36,6 +36,7 @@ pub mod roadmap;
 pub mod roadmap_items;
 pub mod score;
 pub mod seed_ui;
+pub mod soa;
 pub mod sync;
 pub mod tenant_frameworks;
 pub mod tenants;
@@ -97,6 +98,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(register::configure)
         .configure(register_steps::configure)
         .configure(register_view::configure)
+        .configure(soa::configure)
         .configure(roadmap::configure)
         .configure(roadmap_items::configure)
         .configure(board::configure)

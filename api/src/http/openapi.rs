@@ -28,6 +28,7 @@ use super::problem;
         (name = "priorities", description = "Priority rules, audit scope and buckets"),
         (name = "frameworks", description = "Framework catalogs: the shipped ones, a tenant's own, and catalog updates"),
         (name = "seed-ui", description = "The seed UI's paths, as aliases over the tenant-scoped API"),
+        (name = "soa", description = "The Statement of Applicability (ISO/IEC 27001:2022 clause 6.1.3 d)"),
         (name = "exports", description = "Workbooks for auditors, the quarterly triage round-trip, and the signed evidence pack"),
         (name = "evidence", description = "Audit evidence attached to items, roadmap items, register entries and SoA rows"),
         (name = "score", description = "The score now and over time"),

@@ -33,6 +33,7 @@ pub mod register;
 pub mod roadmap;
 pub mod scores;
 pub mod settings;
+pub mod soa;
 pub mod statuses;
 pub mod sync_schedule;
 pub mod tenants;

@@ -105,6 +105,8 @@ iso = wb["ISO 27001 coverage"]
 out["iso"] = {r[0]: [r[2], r[3], r[5]] for r in iso.iter_rows(min_row=2, values_only=True)}
 nis2 = wb["NIS2 coverage"]
 out["nis2_rows"] = nis2.max_row - 1
+soa = wb["Statement of Applicability"]
+out["soa"] = {r[0]: [r[3], r[5], r[6], r[7], r[9], r[10]] for r in soa.iter_rows(min_row=2, values_only=True)}
 sh = wb["Score history"]
 out["history"] = [[c.value.isoformat() if c.is_date else c.value for c in r] for r in sh.iter_rows(min_row=2)]
 out["history_date_format"] = sh["A2"].number_format
@@ -145,6 +147,7 @@ async fn the_auditor_workbook_reads_back_sheet_by_sheet_and_is_tied_to_the_audit
             "Risk acceptance register",
             "ISO 27001 coverage",
             "NIS2 coverage",
+            "Statement of Applicability",
             "Score history",
             "Audit trail"
         ])
@@ -221,6 +224,44 @@ async fn the_auditor_workbook_reads_back_sheet_by_sheet_and_is_tied_to_the_audit
     assert_eq!(book["iso"]["A.8.5"], json!([5, 2, "Partial"]));
     assert_eq!(book["iso"].as_object().unwrap().len(), 93, "every Annex A control");
     assert!(book["nis2_rows"].as_u64().unwrap() >= 10);
+
+    // The Statement of Applicability: every Annex A control, each row as the SoA API computes it.
+    assert_eq!(
+        header("Statement of Applicability"),
+        json!([
+            "Control",
+            "Title",
+            "Theme",
+            "Applicable",
+            "Justification",
+            "Implementation",
+            "Basis",
+            "Computation",
+            "Mapped recommendations",
+            "Risk acceptances",
+            "Evidence",
+            "Control id"
+        ])
+    );
+    assert_eq!(book["tables"]["Statement of Applicability"].as_array().unwrap().len(), 1);
+    assert_eq!(book["soa"].as_object().unwrap().len(), 93, "every Annex A control");
+    let soa = json_of(t.app.get(&t.path("/soa"), &t.auditor).await).await;
+    let a_8_5 = soa["controls"].as_array().unwrap().iter().find(|c| c["control_id"] == "8.5").unwrap().clone();
+    assert_eq!(a_8_5["basis"], "computed");
+    assert_eq!(
+        book["soa"]["A.8.5"],
+        json!(["yes", "Partially implemented", "Computed", a_8_5["computation"], null, 0])
+    );
+    assert!(a_8_5["computation"].as_str().unwrap().starts_with("2 of 5 mapped recommendations resolved"));
+    // The DLP entry is only a draft: it touches no row yet.
+    assert_eq!(
+        book["soa"]["A.5.14"],
+        json!(["yes", "Not implemented", "Computed", "0 of 1 mapped recommendation resolved", null, 0])
+    );
+    assert_eq!(
+        book["soa"]["A.5.1"],
+        json!(["yes", null, "Not assessed", "No technical mapping; not attested yet", null, 0])
+    );
 
     let history = book["history"].as_array().unwrap();
     assert_eq!(history.len(), 2, "one row per day");

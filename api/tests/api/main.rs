@@ -36,6 +36,7 @@ mod roadmap;
 mod roles;
 mod seed_ui;
 mod smtp_sink;
+mod soa;
 mod startup;
 mod statuses;
 mod tenants;

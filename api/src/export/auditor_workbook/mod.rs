@@ -1,5 +1,6 @@
 //! The auditor workbook: one `.xlsx` with the summary, the prioritised actions, the quarter's roadmap, the
-//! risk-acceptance register, framework coverage, the score history with a chart, and the audit trail.
+//! risk-acceptance register, framework coverage, the Statement of Applicability, the score history with a chart,
+//! and the audit trail.
 //!
 //! Everything is read in one read transaction, so the figures, the rows and the audit-chain head quoted in the
 //! summary describe the same moment. The two sheets that grow with the tenant (actions, audit trail) are
@@ -10,6 +11,7 @@ mod coverage;
 mod history;
 mod register;
 mod roadmap;
+mod soa;
 mod summary;
 
 use chrono::{DateTime, Utc};
@@ -131,6 +133,7 @@ async fn fill(
     roadmap::write(conn, workbook, &styles, plan.as_ref(), &mut tally).await?;
     register::write(conn, workbook, &styles, request, &mut tally).await?;
     coverage::write(conn, workbook, &styles, request.tenant, &ranked, &mut tally).await?;
+    soa::write(conn, workbook, &styles, request, &ranked, &mut tally).await?;
     history::write_scores(conn, workbook, &styles, request.tenant, &mut tally).await?;
     history::write_audit_trail(conn, workbook, &styles, request.tenant, audit_rows, &mut tally).await?;
     let sheets = workbook.worksheets().iter().map(|s| s.name()).collect();

@@ -7,6 +7,7 @@ mod proposals;
 mod read;
 mod steps;
 pub mod sweep;
+mod touching;
 
 pub use proposals::{create, update};
 pub use read::{
@@ -14,6 +15,7 @@ pub use read::{
     review_due_entries,
 };
 pub use steps::{StepRequest, take_step};
+pub use touching::live_entries_by_item;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
