@@ -3,6 +3,7 @@
 mod alerts;
 mod export;
 mod import;
+mod keys;
 mod planning;
 
 use clap::{Args, Parser, Subcommand};
@@ -75,8 +76,20 @@ enum Command {
     /// Alert channels.
     #[command(subcommand)]
     Alerts(alerts::AlertsCommand),
-    /// Write the auditor workbook (.xlsx) of a tenant, with a progress bar.
+    /// Write the auditor workbook (.xlsx) of a tenant, or its evidence pack (`export evidence-pack`), with a
+    /// progress bar.
     Export(export::ExportArgs),
+    /// The instance's keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Check an evidence pack offline: its signature, every file's hash, and its audit segment.
+    VerifyPack {
+        /// The pack (.zip).
+        pack: PathBuf,
+        /// The instance's public key (base64 or hex), from `scoregrc keys show` or GET /api/v1/signing-key.
+        #[arg(long)]
+        key: String,
+    },
     /// Write a consistent copy of the live database to a file.
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -184,6 +197,8 @@ impl Cli {
             Command::Report(command) => planning::report(config, command).await,
             Command::Alerts(command) => alerts::run(config, command).await,
             Command::Export(args) => export::run(config, clock, args).await,
+            Command::Keys(command) => keys::run(config, clock, command).await,
+            Command::VerifyPack { pack, key } => keys::verify(pack, key),
             Command::Openapi => {
                 println!("{}", crate::http::openapi_document().to_pretty_json()?);
                 Ok(())

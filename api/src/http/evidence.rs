@@ -155,7 +155,11 @@ async fn upload_evidence(
     security(("bearer" = ["ciso", "it_manager", "engineer"]))
 )]
 #[post("/tenants/{tenant_id}/evidence/links")]
-async fn add_link(state: web::Data<AppState>, caller: TenantCaller<Operate>, body: Body<NewLink>) -> Reply<HttpResponse> {
+async fn add_link(
+    state: web::Data<AppState>,
+    caller: TenantCaller<Operate>,
+    body: Body<NewLink>,
+) -> Reply<HttpResponse> {
     refuse_archived(&caller)?;
     let link = body?.into_inner();
     let target = match (link.target_kind, link.target_id) {
@@ -309,7 +313,8 @@ async fn read_form(req: &HttpRequest, payload: web::Payload, limit: u64) -> Resu
     }
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
     let mut out = EvidenceForm { fields: HashMap::new(), file: None };
-    let malformed = |e: actix_multipart::MultipartError| ApiError::Malformed(format!("The multipart form could not be read: {e}."));
+    let malformed =
+        |e: actix_multipart::MultipartError| ApiError::Malformed(format!("The multipart form could not be read: {e}."));
     while let Some(field) = form.next().await {
         let mut field = field.map_err(malformed)?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -349,7 +354,10 @@ fn new_evidence(fields: &HashMap<String, String>) -> Result<NewEvidence, ApiErro
     let kind = field("target_kind")
         .map(|v| {
             TargetKind::parse(&v).ok_or_else(|| {
-                ValidationError::field("target_kind", "must be recommendation, roadmap_item, risk_acceptance or soa_control")
+                ValidationError::field(
+                    "target_kind",
+                    "must be recommendation, roadmap_item, risk_acceptance or soa_control",
+                )
             })
         })
         .transpose()?;

@@ -15,6 +15,7 @@ pub mod diagnosis;
 pub mod download;
 pub mod evidence;
 pub mod evidence_content;
+pub mod evidence_pack;
 pub mod extract;
 pub mod frameworks;
 pub mod health;
@@ -104,6 +105,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(board::configure)
         .configure(auditor_workbook::configure)
         .configure(evidence::configure)
+        .configure(evidence_pack::configure)
         .configure(alerts::configure)
         .configure(sync::configure)
         .configure(comparison::configure)

@@ -108,7 +108,11 @@ impl Spooler {
                 .await
                 .map_err(|e| std::io::Error::other(format!("the JSON check stopped: {e}")))?;
             if let Err(why) = parsed {
-                return Err(TypeRefusal::Mismatch { declared: file_type.mime().into(), found: format!("text that is not JSON ({why})") }.into());
+                return Err(TypeRefusal::Mismatch {
+                    declared: file_type.mime().into(),
+                    found: format!("text that is not JSON ({why})"),
+                }
+                .into());
             }
         }
         Ok(SpooledFile { path: self.path, sha256: hex::encode(self.hasher.finalize()), size: self.size, file_type })
@@ -117,14 +121,21 @@ impl Spooler {
 
 fn json_parses(path: &Path) -> Result<(), String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    serde_json::from_reader::<_, serde::de::IgnoredAny>(std::io::BufReader::new(file)).map(|_| ()).map_err(|e| e.to_string())
+    serde_json::from_reader::<_, serde::de::IgnoredAny>(std::io::BufReader::new(file))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    async fn spool(chunks: &[&[u8]], limit: u64, mime: Option<&str>, name: Option<&str>) -> Result<SpooledFile, EvidenceFileError> {
+    async fn spool(
+        chunks: &[&[u8]],
+        limit: u64,
+        mime: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<SpooledFile, EvidenceFileError> {
         let mut spooler = Spooler::new(limit)?;
         for chunk in chunks {
             spooler.write(chunk).await?;
@@ -135,7 +146,8 @@ mod tests {
     #[tokio::test]
     async fn an_upload_is_hashed_measured_and_typed_across_chunks() {
         let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
-        let spooled = spool(&[&png[..5], &png[5..], b"rest of the image"], 1024, Some("image/png"), Some("a.png")).await;
+        let spooled =
+            spool(&[&png[..5], &png[5..], b"rest of the image"], 1024, Some("image/png"), Some("a.png")).await;
         let Ok(spooled) = spooled else { panic!("refused: {spooled:?}") };
         assert_eq!(spooled.file_type, FileType::Png);
         assert_eq!(spooled.size, png.len() as u64 + 17);

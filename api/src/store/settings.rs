@@ -21,7 +21,8 @@ pub async fn jwt_signing_key(
     data_key: &DataKey,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, StoreError> {
-    sealed_platform_key(db, data_key, now, JWT_SIGNING_KEY, 64, "generated the session signing key on first start").await
+    sealed_platform_key(db, data_key, now, JWT_SIGNING_KEY, 64, "generated the session signing key on first start")
+        .await
 }
 
 /// The Ed25519 secret key that signs evidence-pack manifests, made the same way as the session key.
@@ -30,8 +31,8 @@ pub async fn pack_signing_key(
     data_key: &DataKey,
     now: DateTime<Utc>,
 ) -> Result<[u8; 32], StoreError> {
-    let key = sealed_platform_key(db, data_key, now, PACK_SIGNING_KEY, 32, "generated the evidence-pack signing key")
-        .await?;
+    let key =
+        sealed_platform_key(db, data_key, now, PACK_SIGNING_KEY, 32, "generated the evidence-pack signing key").await?;
     key.try_into().map_err(|_| StoreError::Secret(crate::secrets::SecretError::Open))
 }
 

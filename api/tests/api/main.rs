@@ -17,6 +17,8 @@ mod delivery_email;
 mod diagnosis;
 mod digest;
 mod errors;
+mod evidence;
+mod evidence_pack;
 mod graph_stub;
 mod graph_stub_arm;
 mod graph_stub_write;

@@ -34,8 +34,17 @@ pub fn export(rows: usize, points: u32) -> Vec<u8> {
 }
 
 pub async fn register(rows: usize, points: u32) -> Register {
+    register_with(rows, points, |_| {}).await
+}
+
+/// [`register`] on an app whose configuration `adjust` changed.
+pub async fn register_with(rows: usize, points: u32, adjust: impl FnOnce(&mut scoregrc::config::Config)) -> Register {
     // Sessions outlast the years these tests move the clock through.
-    let app = spawn_app_with(|c| c.session_ttl = std::time::Duration::from_secs(800 * 24 * 3600)).await;
+    let app = spawn_app_with(|c| {
+        c.session_ttl = std::time::Duration::from_secs(800 * 24 * 3600);
+        adjust(c);
+    })
+    .await;
     let tenant = app.create_tenant("Contoso").await;
     let eng = app.member_of(&tenant, "eng", "engineer").await;
     let itm = app.member_of(&tenant, "itm", "it_manager").await;

@@ -140,6 +140,9 @@ pub enum TypeRefusal {
     /// The declared type and the bytes disagree.
     #[error("the file is declared as {declared} but its bytes are {found}")]
     Mismatch { declared: String, found: String },
+    /// The declared type and the file name disagree.
+    #[error("the file is declared as {declared} but named .{extension}")]
+    NameConflict { declared: String, extension: String },
     /// The content is something evidence may not be.
     #[error("{0}")]
     NotAccepted(String),
@@ -149,7 +152,11 @@ pub enum TypeRefusal {
 ///
 /// A part's `Content-Type` of `application/octet-stream` (or none) leaves the file name's extension to declare the
 /// type; with neither, the bytes decide (text is then plain text).
-pub fn resolve(declared_mime: Option<&str>, file_name: Option<&str>, sniffed: &Sniffed) -> Result<FileType, TypeRefusal> {
+pub fn resolve(
+    declared_mime: Option<&str>,
+    file_name: Option<&str>,
+    sniffed: &Sniffed,
+) -> Result<FileType, TypeRefusal> {
     let named = file_name.and_then(FileType::from_extension);
     let generic = |m: &str| {
         let bare = m.split(';').next().unwrap_or_default().trim();
@@ -167,12 +174,14 @@ pub fn resolve(declared_mime: Option<&str>, file_name: Option<&str>, sniffed: &S
         && d != n
         && !(d.is_text() && n.is_text())
     {
-        return Err(TypeRefusal::Mismatch { declared: d.mime().into(), found: format!("named .{}", n.extension()) });
+        return Err(TypeRefusal::NameConflict { declared: d.mime().into(), extension: n.extension().into() });
     }
     match sniffed {
         Sniffed::Refused(why) => Err(TypeRefusal::NotAccepted(why.clone())),
         Sniffed::Binary(found) => match declared {
-            Some(d) if d != *found => Err(TypeRefusal::Mismatch { declared: d.mime().into(), found: found.mime().into() }),
+            Some(d) if d != *found => {
+                Err(TypeRefusal::Mismatch { declared: d.mime().into(), found: found.mime().into() })
+            }
             _ => Ok(*found),
         },
         Sniffed::Text => match declared {
@@ -255,7 +264,7 @@ mod tests {
         assert!(matches!(resolve(None, Some("policy.pdf"), &png), Err(TypeRefusal::Mismatch { .. })));
         assert!(matches!(
             resolve(Some("image/png"), Some("shot.pdf"), &Sniffed::Binary(FileType::Pdf)),
-            Err(TypeRefusal::Mismatch { .. })
+            Err(TypeRefusal::NameConflict { .. })
         ));
         assert!(matches!(resolve(Some("image/png"), None, &Sniffed::Text), Err(TypeRefusal::Mismatch { .. })));
     }

@@ -156,7 +156,9 @@ pub fn pack_path(
     id: uuid::Uuid,
     extension: &str,
 ) -> String {
-    let short_id: String = id.simple().to_string().chars().take(8).collect();
+    // The tail of the id: a v7 id begins with its timestamp, which evidence added the same month shares.
+    let simple = id.simple().to_string();
+    let short_id = &simple[simple.len() - 12..];
     format!(
         "evidence/{}/{}/{}_{}_{}.{}",
         target.pack_folder(),
@@ -175,7 +177,8 @@ mod tests {
 
     #[test]
     fn kinds_and_targets_round_trip_their_stored_text() {
-        for kind in [TargetKind::Recommendation, TargetKind::RoadmapItem, TargetKind::RiskAcceptance, TargetKind::SoaControl]
+        for kind in
+            [TargetKind::Recommendation, TargetKind::RoadmapItem, TargetKind::RiskAcceptance, TargetKind::SoaControl]
         {
             assert_eq!(TargetKind::parse(kind.as_str()), Some(kind));
         }
@@ -197,13 +200,17 @@ mod tests {
         assert_eq!(d, Description { title: "MFA policy screenshot".into(), proves: "shows CA001 on".into() });
         let mut v = Violations::default();
         describe("   ", Some(&"x".repeat(PROVES_MAX + 1)), &mut v);
-        let fields: Vec<String> = v.finish().err().map(|e| e.errors.into_iter().map(|e| e.field).collect()).unwrap_or_default();
+        let fields: Vec<String> =
+            v.finish().err().map(|e| e.errors.into_iter().map(|e| e.field).collect()).unwrap_or_default();
         assert_eq!(fields, ["title", "proves"]);
     }
 
     #[test]
     fn links_must_be_http_or_https() {
-        assert_eq!(check_link(" https://contoso.sharepoint.com/x?y=1 ").ok().as_deref(), Some("https://contoso.sharepoint.com/x?y=1"));
+        assert_eq!(
+            check_link(" https://contoso.sharepoint.com/x?y=1 ").ok().as_deref(),
+            Some("https://contoso.sharepoint.com/x?y=1")
+        );
         assert!(check_link("javascript:alert(1)").is_err());
         assert!(check_link("file:///etc/passwd").is_err());
         assert!(check_link("not a url").is_err());
@@ -222,14 +229,14 @@ mod tests {
     #[test]
     fn pack_paths_are_readable_and_unique_by_id() {
         let at = Utc.with_ymd_and_hms(2026, 11, 23, 9, 30, 0).single().unwrap_or_default();
-        let id = uuid::Uuid::from_u128(0xabcdef12_0000_0000_0000_000000000000);
+        let id = uuid::Uuid::from_u128(0x01a20944_0000_7000_8000_abcdef123456);
         assert_eq!(
             pack_path(TargetKind::Recommendation, "AdminMFAV2", at, "MFA for admins: portal", id, "png"),
-            "evidence/recommendations/AdminMFAV2/2026-11-23_MFA-for-admins-portal_abcdef12.png"
+            "evidence/recommendations/AdminMFAV2/2026-11-23_MFA-for-admins-portal_abcdef123456.png"
         );
         assert_eq!(
             pack_path(TargetKind::SoaControl, "A.5.17", at, "Password policy", id, "pdf"),
-            "evidence/statement-of-applicability/A.5.17/2026-11-23_Password-policy_abcdef12.pdf"
+            "evidence/statement-of-applicability/A.5.17/2026-11-23_Password-policy_abcdef123456.pdf"
         );
     }
 }

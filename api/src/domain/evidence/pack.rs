@@ -176,10 +176,12 @@ impl PackFailure {
     pub fn meaning(&self) -> String {
         match self {
             PackFailure::Unreadable(why) => format!("the pack cannot be checked: {why}"),
-            PackFailure::SignatureInvalid => "the manifest's signature does not match this key: the manifest was changed \
+            PackFailure::SignatureInvalid => {
+                "the manifest's signature does not match this key: the manifest was changed \
                 after it was signed (for instance re-hashed to cover an altered file), or another instance signed it. \
                 Nothing in this pack can be relied on."
-                .into(),
+                    .into()
+            }
             PackFailure::ManifestInvalid(why) => format!("the signed manifest cannot be read ({why})"),
             PackFailure::FileMissing { path } => {
                 format!("{path} is listed in the signed manifest but missing: it was removed after the pack was made")
@@ -197,7 +199,9 @@ impl PackFailure {
             PackFailure::SegmentBroken { seq, kind } => {
                 let what = match kind {
                     BreakKind::ContentChanged => "its content no longer matches its hash: the row was edited",
-                    BreakKind::LinkBroken => "it does not point at the row before it: a row was removed, inserted or reordered",
+                    BreakKind::LinkBroken => {
+                        "it does not point at the row before it: a row was removed, inserted or reordered"
+                    }
                     BreakKind::SequenceGap => "its sequence number skips or repeats: a row is missing",
                 };
                 format!("the audit extract breaks at row {seq}: {what}")
@@ -280,7 +284,9 @@ impl SegmentCheck {
             )));
         }
         if self.verifier.head() != info.last_hash {
-            failures.push(PackFailure::SegmentBounds("its last row's hash is not the signed one: rows were cut from the end".into()));
+            failures.push(PackFailure::SegmentBounds(
+                "its last row's hash is not the signed one: rows were cut from the end".into(),
+            ));
         }
         if info.last_seq == Some(info.head_seq) && info.last_hash != info.head_hash {
             failures.push(PackFailure::SegmentBounds("it ends at the chain head but the head hash differs".into()));

@@ -10,7 +10,18 @@ use crate::domain::evidence::pack::{
 pub fn manifest_csv(files: &[PackFile], links: &[PackLink]) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
-        "path", "url", "sha256", "size", "role", "kind", "target", "proves", "who", "when", "evidence_id", "supersedes",
+        "path",
+        "url",
+        "sha256",
+        "size",
+        "role",
+        "kind",
+        "target",
+        "proves",
+        "who",
+        "when",
+        "evidence_id",
+        "supersedes",
         "superseded_by",
     ])?;
     let id = |v: Option<uuid::Uuid>| v.map(|v| v.to_string()).unwrap_or_default();

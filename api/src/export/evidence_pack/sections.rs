@@ -9,15 +9,15 @@ use super::{PackError, PackProgress, PackRequest};
 use crate::domain::audit::Chain;
 use crate::domain::evidence::file_type::FileType;
 use crate::domain::evidence::pack::{
-    CHAIN_HEAD_PATH, FileRole, MANIFEST_CSV, MANIFEST_JSON, MANIFEST_SIGNATURE, Manifest, PackFile, PackLink, README_PATH,
-    SEGMENT_PATH, SegmentInfo, SegmentRow, WORKBOOK_PATH,
+    CHAIN_HEAD_PATH, FileRole, MANIFEST_CSV, MANIFEST_JSON, MANIFEST_SIGNATURE, Manifest, PackFile, PackLink,
+    README_PATH, SEGMENT_PATH, SegmentInfo, SegmentRow, WORKBOOK_PATH,
 };
 use crate::domain::evidence::{EvidenceKind, pack_path};
 use crate::export::auditor_workbook::{self, ExportRequest};
 use crate::signing::PackSigner;
+use crate::store::audit_segment;
 use crate::store::evidence::targets::{self, Target};
 use crate::store::evidence::{self, Evidence, blobs};
-use crate::store::audit_segment;
 
 /// Evidence read per query.
 const PAGE: u64 = 200;
@@ -75,7 +75,8 @@ impl<'r> Pack<'r> {
     pub async fn workbook(&mut self, conn: &impl ConnectionTrait) -> Result<(), PackError> {
         let request = &self.request;
         let workbook = tempfile::NamedTempFile::new()?;
-        let export = ExportRequest { tenant: request.tenant, generated_by: request.generated_by.clone(), now: request.now };
+        let export =
+            ExportRequest { tenant: request.tenant, generated_by: request.generated_by.clone(), now: request.now };
         auditor_workbook::write_within(conn, &export, workbook.path(), &mut |_| {}).await?;
         let written = self.zip.put_file(WORKBOOK_PATH, FileType::Xlsx, workbook.path())?;
         let proves = "the register, prioritised actions, roadmap, coverage, Statement of Applicability, score history \
@@ -107,7 +108,11 @@ impl<'r> Pack<'r> {
                     continue;
                 }
                 self.evidence_file(conn, item, &label, target).await?;
-                progress(PackProgress { stage: "evidence", bytes_written: self.counts.evidence_bytes, bytes_total: total });
+                progress(PackProgress {
+                    stage: "evidence",
+                    bytes_written: self.counts.evidence_bytes,
+                    bytes_total: total,
+                });
             }
         }
         Ok(())
@@ -134,7 +139,8 @@ impl<'r> Pack<'r> {
         }
         self.counts.evidence_files += 1;
         self.counts.evidence_bytes += written.size;
-        let proves = if item.proves.is_empty() { item.title.clone() } else { format!("{}: {}", item.title, item.proves) };
+        let proves =
+            if item.proves.is_empty() { item.title.clone() } else { format!("{}: {}", item.title, item.proves) };
         self.files.push(PackFile {
             path,
             sha256: written.sha256,
@@ -176,12 +182,28 @@ impl<'r> Pack<'r> {
                     }
                 }
                 let rows = (last - first + 1) as u64;
-                SegmentInfo { rows, first_seq: Some(first), last_seq: Some(last), prev_hash, last_hash, head_seq, head_hash }
+                SegmentInfo {
+                    rows,
+                    first_seq: Some(first),
+                    last_seq: Some(last),
+                    prev_hash,
+                    last_hash,
+                    head_seq,
+                    head_hash,
+                }
             }
             None => {
                 let (_, before) = audit_segment::last_before(conn, chain, Some(self.request.start())).await?;
                 let (rows, first_seq, last_seq) = (0, None, None);
-                SegmentInfo { rows, first_seq, last_seq, prev_hash: before.clone(), last_hash: before, head_seq, head_hash }
+                SegmentInfo {
+                    rows,
+                    first_seq,
+                    last_seq,
+                    prev_hash: before.clone(),
+                    last_hash: before,
+                    head_seq,
+                    head_hash,
+                }
             }
         };
         let written = self.zip.end();

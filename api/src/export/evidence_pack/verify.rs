@@ -9,7 +9,8 @@ use std::io::{BufRead, Read};
 use std::path::Path;
 
 use crate::domain::evidence::pack::{
-    MANIFEST_JSON, MANIFEST_SIGNATURE, Manifest, PackFailure, SEGMENT_PATH, SegmentCheck, check_signature, read_manifest,
+    MANIFEST_JSON, MANIFEST_SIGNATURE, Manifest, PackFailure, SEGMENT_PATH, SegmentCheck, check_signature,
+    read_manifest,
 };
 
 /// The longest audit-extract line read (a row's before/after state is bounded far below this).
@@ -38,7 +39,10 @@ type Archive = zip::ZipArchive<std::fs::File>;
 /// Checks the pack at `path` against the public `key`.
 pub fn verify_pack(path: &Path, key: &VerifyingKey) -> VerifyReport {
     let mut report = VerifyReport::default();
-    let mut archive = match std::fs::File::open(path).map_err(|e| e.to_string()).and_then(|f| Archive::new(f).map_err(|e| e.to_string())) {
+    let mut archive = match std::fs::File::open(path)
+        .map_err(|e| e.to_string())
+        .and_then(|f| Archive::new(f).map_err(|e| e.to_string()))
+    {
         Ok(archive) => archive,
         Err(why) => {
             report.failures.push(PackFailure::Unreadable(format!("not a readable zip: {why}")));
@@ -93,7 +97,11 @@ fn check_listing(archive: &Archive, manifest: &Manifest, report: &mut VerifyRepo
                 continue;
             }
         };
-        if name != MANIFEST_JSON && name != MANIFEST_SIGNATURE && !name.ends_with('/') && !listed.contains(name.as_str()) {
+        if name != MANIFEST_JSON
+            && name != MANIFEST_SIGNATURE
+            && !name.ends_with('/')
+            && !listed.contains(name.as_str())
+        {
             report.failures.push(PackFailure::FileUnlisted { path: name });
         }
     }

@@ -74,7 +74,12 @@ impl PackZip {
     }
 
     /// Copies a file on disk in as an entry, a block at a time.
-    pub fn put_file(&mut self, path: &str, file_type: FileType, source: &std::path::Path) -> Result<Written, zip::result::ZipError> {
+    pub fn put_file(
+        &mut self,
+        path: &str,
+        file_type: FileType,
+        source: &std::path::Path,
+    ) -> Result<Written, zip::result::ZipError> {
         use std::io::Read;
         self.start(path, file_type)?;
         let mut file = std::fs::File::open(source)?;

@@ -86,13 +86,30 @@ impl From<crate::import::evidence_file::EvidenceFileError> for ApiError {
         match err {
             E::TooLarge { limit } => ApiError::PayloadTooLarge(usize::try_from(limit).unwrap_or(usize::MAX)),
             E::Empty => ValidationError::field("file", "is empty").into(),
-            E::Refused(refusal @ TypeRefusal::Mismatch { .. }) => {
+            E::Refused(refusal @ (TypeRefusal::Mismatch { .. } | TypeRefusal::NameConflict { .. })) => {
                 ValidationError::field("file", format!("{refusal}: nothing was stored")).into()
             }
             E::Refused(TypeRefusal::NotAccepted(why)) => {
                 ApiError::UnsupportedMediaType(format!("This file is not accepted as evidence: {why}."))
             }
             E::Io(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::export::evidence_pack::PackError> for ApiError {
+    fn from(err: crate::export::evidence_pack::PackError) -> Self {
+        use crate::export::evidence_pack::PackError;
+        match err {
+            PackError::Store(e) => e.into(),
+            PackError::Workbook(e) => e.into(),
+            PackError::NoTenant => ApiError::NotFound("tenant"),
+            PackError::Period => crate::domain::ValidationError::field("from", "is after `to`").into(),
+            PackError::Tampered(id) => ApiError::Conflict(format!(
+                "The stored bytes of evidence {id} no longer match the SHA-256 recorded when it was added, so the pack \
+                 was not signed: the database was altered outside scoregrc. Check GET /audit/verify and restore a backup."
+            )),
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }

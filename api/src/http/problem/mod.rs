@@ -198,7 +198,9 @@ impl ApiError {
                 "The tenant's evidence already holds {used} of its {quota} bytes and this file does not fit: an admin \
                  raises the quota (SCOREGRC_EVIDENCE_QUOTA_MB) or deletes evidence uploaded by mistake."
             ),
-            ApiError::Gone(what) => format!("This {what} was deleted by an admin: its record and audit row remain, the bytes do not."),
+            ApiError::Gone(what) => {
+                format!("This {what} was deleted by an admin: its record and audit row remain, the bytes do not.")
+            }
             ApiError::Invalid(v) => {
                 v.errors.iter().map(|e| format!("`{}` {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
             }

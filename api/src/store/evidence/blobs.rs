@@ -109,7 +109,10 @@ pub async fn drop_if_unreferenced(conn: &impl ConnectionTrait, sha256: &str) -> 
     if users > 0 {
         return Ok(false);
     }
-    evidence_blob_chunk::Entity::delete_many().filter(evidence_blob_chunk::Column::Sha256.eq(sha256)).exec(conn).await?;
+    evidence_blob_chunk::Entity::delete_many()
+        .filter(evidence_blob_chunk::Column::Sha256.eq(sha256))
+        .exec(conn)
+        .await?;
     let removed = evidence_blob::Entity::delete_by_id(sha256.to_owned()).exec(conn).await?;
     Ok(removed.rows_affected > 0)
 }

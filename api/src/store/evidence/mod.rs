@@ -99,7 +99,8 @@ pub async fn list(
     }
     let total = query.clone().count(conn).await?;
     if let Some(after) = &page.after {
-        let after = uuid::Uuid::parse_str(after).map_err(|_| crate::domain::ValidationError::field("after", "is not a cursor of this list"))?;
+        let after = uuid::Uuid::parse_str(after)
+            .map_err(|_| crate::domain::ValidationError::field("after", "is not a cursor of this list"))?;
         query = query.filter(evidence_item::Column::Id.gt(after));
     }
     let rows = query.order_by_asc(evidence_item::Column::Id).limit(page.limit + 1).all(conn).await?;

@@ -27,12 +27,18 @@ pub async fn resolve(
     kind: TargetKind,
     id: &str,
 ) -> Result<Target, StoreError> {
-    let missing = |what: &str| StoreError::from(ValidationError::field("target_id", format!("no {what} with this id in the tenant")));
+    let missing = |what: &str| {
+        StoreError::from(ValidationError::field("target_id", format!("no {what} with this id in the tenant")))
+    };
     let id = id.trim();
     if kind == TargetKind::SoaControl {
         let control = id.trim_start_matches("A.").to_owned();
         let found = soa_controls(conn).await?.contains_key(&control);
-        return if found { Ok(Target { kind, id: control }) } else { Err(missing("ISO/IEC 27001:2022 Annex A control")) };
+        return if found {
+            Ok(Target { kind, id: control })
+        } else {
+            Err(missing("ISO/IEC 27001:2022 Annex A control"))
+        };
     }
     let Ok(uuid) = uuid::Uuid::parse_str(id) else { return Err(missing(kind.as_str())) };
     let exists = match kind {
@@ -124,7 +130,11 @@ pub async fn labels(
             .filter(roadmap_item::Column::TenantId.eq(tenant.0))
             .filter(roadmap_item::Column::Id.is_in(chunk.iter().copied()))
             .select_only()
-            .columns([roadmap_item::Column::Id, roadmap_item::Column::RoadmapId, roadmap_item::Column::RecommendationId])
+            .columns([
+                roadmap_item::Column::Id,
+                roadmap_item::Column::RoadmapId,
+                roadmap_item::Column::RecommendationId,
+            ])
             .into_tuple()
             .all(conn)
             .await?;

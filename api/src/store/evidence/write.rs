@@ -2,7 +2,9 @@
 //! with its audit row.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -71,7 +73,18 @@ pub async fn add(
             (EvidenceKind::Link, hex::encode(Sha256::digest(url.as_bytes())), 0, None, None)
         }
     };
-    let row = Row { tenant, target, kind, description, sha256, size, file_name, content_type, url, supersedes: new.supersedes };
+    let row = Row {
+        tenant,
+        target,
+        kind,
+        description,
+        sha256,
+        size,
+        file_name,
+        content_type,
+        url,
+        supersedes: new.supersedes,
+    };
     let id = insert(&tx, actor, now, row).await?;
     tx.commit().await?;
     get(db, tenant, id).await
@@ -136,7 +149,8 @@ pub(super) async fn insert(
     .insert(conn)
     .await?;
     let action = if row.supersedes.is_some() { "supersede" } else { "create" };
-    audit::append(conn, now, Change::new(Chain::Tenant(row.tenant), actor, "evidence", id, action).after(after)).await?;
+    audit::append(conn, now, Change::new(Chain::Tenant(row.tenant), actor, "evidence", id, action).after(after))
+        .await?;
     Ok(id)
 }
 
@@ -173,7 +187,11 @@ async fn target_of(conn: &impl ConnectionTrait, tenant: TenantId, new: &NewEvide
     if let Some((kind, id)) = &new.target {
         let named = targets::resolve(conn, tenant, *kind, id).await?;
         if named.kind != old_kind || named.id != old.target_id {
-            return Err(ValidationError::field("target_id", "a correction stays on the target of the version it corrects").into());
+            return Err(ValidationError::field(
+                "target_id",
+                "a correction stays on the target of the version it corrects",
+            )
+            .into());
         }
     }
     Ok(Target { kind: old_kind, id: old.target_id })

@@ -1,0 +1,66 @@
+//! `scoregrc keys show` and `scoregrc verify-pack`: the evidence-pack signing key, and checking a pack offline.
+
+use clap::Subcommand;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::domain::evidence::pack::parse_public_key;
+use crate::export::evidence_pack::verify::verify_pack;
+use crate::signing::PackSigner;
+use crate::store::settings;
+
+/// The instance's keys.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print the public key that verifies evidence packs (created on first use).
+    Show,
+}
+
+/// Prints the evidence-pack public key.
+pub async fn run(config: Config, clock: Arc<SystemClock>, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Show => {
+            let db = crate::db::open_and_migrate(&config.database_path).await?;
+            let key = crate::app::data_key(&config)?;
+            let signer = PackSigner::from_secret(&settings::pack_signing_key(&db, &key, clock.now()).await?);
+            println!("evidence-pack signing key (Ed25519)");
+            println!("key id:     {}", signer.key_id());
+            println!("public key: {}", signer.public_key_base64());
+            println!("check a pack with: scoregrc verify-pack <pack>.zip --key {}", signer.public_key_base64());
+            Ok(())
+        }
+    }
+}
+
+/// Checks a pack offline; an error (exit status 1) when anything fails.
+pub fn verify(pack: PathBuf, key: String) -> anyhow::Result<()> {
+    let key = parse_public_key(&key).map_err(|e| anyhow::anyhow!("--key: {e}"))?;
+    let report = verify_pack(&pack, &key);
+    if let Some(m) = &report.manifest {
+        println!(
+            "pack of {} ({} to {}), generated {} by {}, key id {}",
+            m.tenant_name,
+            m.period_from,
+            m.period_to,
+            m.generated_at.to_rfc3339(),
+            m.generated_by,
+            m.signing_key.key_id
+        );
+    }
+    println!(
+        "signature: {}; files checked: {}; audit rows checked: {}",
+        if report.signature_valid { "valid" } else { "NOT VALID" },
+        report.files_checked,
+        report.audit_rows_checked
+    );
+    if report.passed() {
+        println!("OK: the pack is intact and was signed by this key");
+        return Ok(());
+    }
+    for failure in &report.failures {
+        println!("FAILED: {}", failure.meaning());
+    }
+    anyhow::bail!("{} check(s) failed: do not rely on this pack", report.failures.len())
+}
