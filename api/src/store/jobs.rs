@@ -87,6 +87,8 @@ pub async fn claim_due(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Op
         .one(&tx)
         .await?
     else {
+        // Ended here, not by drop, so the write lock goes now rather than when the rollback is flushed.
+        tx.commit().await?;
         return Ok(None);
     };
     let attempts = due.attempts + 1;

@@ -50,6 +50,9 @@ async fn sealed_platform_key(
     let tx = begin_write(db).await?;
     if let Some(row) = setting::Entity::find_by_id((PLATFORM.to_owned(), name.to_owned())).one(&tx).await? {
         let sealed: String = serde_json::from_str(&row.value).unwrap_or_default();
+        // Ended here, not by drop: a dropped transaction's rollback waits for the connection's next use, holding
+        // the write lock that long.
+        tx.commit().await?;
         return Ok(data_key.open(&purpose, &sealed)?);
     }
     let mut key = vec![0u8; len];

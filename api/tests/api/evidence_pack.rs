@@ -58,8 +58,16 @@ fn scoregrc() -> Command {
     command
 }
 
-fn verify(pack: &Path, key: &str) -> (bool, String) {
-    let output = scoregrc().arg("verify-pack").arg(pack).args(["--key", key]).output().unwrap();
+/// Runs the command off the test's runtime: the server under test runs on it (its job runner holds the write
+/// lock between awaits), so blocking it while the command writes the same database would stall both.
+async fn output(mut command: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
+}
+
+async fn verify(pack: &Path, key: &str) -> (bool, String) {
+    let mut command = scoregrc();
+    command.arg("verify-pack").arg(pack).args(["--key", key]);
+    let output = output(command).await;
     (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
@@ -159,16 +167,18 @@ async fn the_pack_matches_its_manifest_in_python_and_verifies_offline_with_the_p
 
     let key: Value = r.app.get("/api/v1/signing-key", "").await.json().await.unwrap();
     let public_key = key["public_key"].as_str().unwrap();
-    let (ok, out) = verify(&pack, public_key);
+    let (ok, out) = verify(&pack, public_key).await;
     assert!(ok, "{out}");
     assert!(out.contains("signature: valid") && out.contains("files checked: 10"), "{out}");
     // The CLI shows the same key from the database.
-    let shown = scoregrc().arg("--db").arg(&r.app.db_path).args(["keys", "show"]).output().unwrap();
+    let mut keys = scoregrc();
+    keys.arg("--db").arg(&r.app.db_path).args(["keys", "show"]);
+    let shown = output(keys).await;
     let shown = String::from_utf8_lossy(&shown.stdout);
     assert!(shown.contains(public_key) && shown.contains(key["key_id"].as_str().unwrap()), "{shown}");
     // Another instance's key does not verify it.
     let other = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]).verifying_key().to_bytes();
-    let (ok, out) = verify(&pack, &hex::encode(other));
+    let (ok, out) = verify(&pack, &hex::encode(other)).await;
     assert!(!ok && out.contains("signature does not match"), "{out}");
 
     let trail: Value = r
@@ -192,7 +202,7 @@ async fn one_altered_byte_or_a_rehashed_manifest_fails_verify_pack_with_what_it_
     assert_eq!(download(&r, &r.auditor.token, "", &pack).await.0, StatusCode::OK);
     let key: Value = r.app.get("/api/v1/signing-key", "").await.json().await.unwrap();
     let key = key["public_key"].as_str().unwrap();
-    assert!(verify(&pack, key).0);
+    assert!(verify(&pack, key).await.0);
     let listing = crate::python::run(
         "import sys, zipfile\nprint('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
         &[pack.to_str().unwrap()],
@@ -201,14 +211,14 @@ async fn one_altered_byte_or_a_rehashed_manifest_fails_verify_pack_with_what_it_
 
     let altered = dir.path().join("altered.zip");
     crate::python::run(PYTHON_TAMPER, &[pack.to_str().unwrap(), altered.to_str().unwrap(), &screenshot, "no"]);
-    let (ok, out) = verify(&altered, key);
+    let (ok, out) = verify(&altered, key).await;
     assert!(!ok, "{out}");
     assert!(out.contains(&format!("FAILED: {screenshot} differs from the hash and size signed")), "{out}");
     assert!(out.contains("signature: valid"), "only the file was touched: {out}");
 
     let rehashed = dir.path().join("rehashed.zip");
     crate::python::run(PYTHON_TAMPER, &[pack.to_str().unwrap(), rehashed.to_str().unwrap(), &screenshot, "yes"]);
-    let (ok, out) = verify(&rehashed, key);
+    let (ok, out) = verify(&rehashed, key).await;
     assert!(!ok, "{out}");
     assert!(out.contains("signature: NOT VALID") && out.contains("re-hashed"), "{out}");
 
@@ -217,7 +227,7 @@ async fn one_altered_byte_or_a_rehashed_manifest_fails_verify_pack_with_what_it_
         PYTHON_TAMPER,
         &[pack.to_str().unwrap(), segment.to_str().unwrap(), "audit/audit-log-segment.jsonl", "no"],
     );
-    let (ok, out) = verify(&segment, key);
+    let (ok, out) = verify(&segment, key).await;
     assert!(!ok && out.contains("audit/audit-log-segment.jsonl differs"), "{out}");
 }
 
@@ -226,30 +236,30 @@ async fn export_evidence_pack_writes_a_verifiable_pack_from_the_command_line() {
     let r = with_evidence().await;
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("cli-pack.zip");
-    let output = scoregrc()
+    let mut export = scoregrc();
+    export
         .arg("--db")
         .arg(&r.app.db_path)
         .args(["export", "evidence-pack", "--tenant", "Contoso", "--from", "2026-11-01", "--to", "2026-11-30", "--out"])
-        .arg(&pack)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        .arg(&pack);
+    let written = output(export).await;
+    let stdout = String::from_utf8_lossy(&written.stdout);
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
     assert!(stdout.contains("wrote the evidence pack for Contoso (2026-11-01 to 2026-11-30)"), "{stdout}");
     assert!(stdout.contains("5 evidence files") && stdout.contains("1 links"), "{stdout}");
     let key: Value = r.app.get("/api/v1/signing-key", "").await.json().await.unwrap();
-    let (ok, out) = verify(&pack, key["public_key"].as_str().unwrap());
+    let (ok, out) = verify(&pack, key["public_key"].as_str().unwrap()).await;
     assert!(ok, "{out}");
     // An empty period: no evidence, no audit rows, still signed and verifiable.
     let empty = dir.path().join("empty.zip");
-    let output = scoregrc()
+    let mut export = scoregrc();
+    export
         .arg("--db")
         .arg(&r.app.db_path)
         .args(["export", "evidence-pack", "--tenant", "Contoso", "--from", "2025-01-01", "--to", "2025-01-31", "--out"])
-        .arg(&empty)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("0 evidence files"));
-    assert!(verify(&empty, key["public_key"].as_str().unwrap()).0);
+        .arg(&empty);
+    let written = output(export).await;
+    assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+    assert!(String::from_utf8_lossy(&written.stdout).contains("0 evidence files"));
+    assert!(verify(&empty, key["public_key"].as_str().unwrap()).await.0);
 }

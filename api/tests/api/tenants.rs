@@ -86,8 +86,9 @@ async fn concurrent_writers_wait_for_each_other_instead_of_failing() {
     }
     let report = json_of(app.get("/api/v1/audit/verify", &app.admin_token).await).await;
     assert_eq!(report["intact"], true);
-    // The signing key, the shipped catalogs and the first admin, then 24 tenants, in one unbroken chain.
-    assert_eq!(report["rows_checked"], 27);
+    // The two signing keys (sessions, evidence packs), the shipped catalogs and the first admin, then 24 tenants,
+    // in one unbroken chain.
+    assert_eq!(report["rows_checked"], 28);
 }
 
 #[tokio::test]
