@@ -159,19 +159,44 @@ pub async fn write_and_record(
     progress: &mut dyn FnMut(ExportProgress),
 ) -> Result<RecordedExport, ExportError> {
     let summary = write(db, request, path, progress).await?;
-    let owned = path.to_owned();
+    let written = WrittenExport { kind: "auditor_workbook", path, rows: summary.rows, head_hash: &summary.head_hash };
+    let (sha256, bytes) = hash_and_record(db, actor, request.now, request.tenant, written).await?;
+    Ok(RecordedExport { summary, sha256, bytes })
+}
+
+/// A file an export wrote, about to be recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct WrittenExport<'a> {
+    /// `auditor_workbook`, `evidence_pack`, …
+    pub kind: &'a str,
+    pub path: &'a Path,
+    pub rows: u64,
+    /// The audit chain head the file quotes.
+    pub head_hash: &'a str,
+}
+
+/// Hashes a written export (off the async threads) and records it, with its SHA-256, in the tenant's audit trail
+/// as done by `actor`; answers the SHA-256 and the size.
+pub async fn hash_and_record(
+    db: &DatabaseConnection,
+    actor: &crate::domain::audit::Actor,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    written: WrittenExport<'_>,
+) -> Result<(String, u64), ExportError> {
+    let owned = written.path.to_owned();
     let (sha256, bytes) = tokio::task::spawn_blocking(move || file_sha256(&owned))
         .await
         .map_err(|e| std::io::Error::other(format!("the hashing stopped: {e}")))??;
     let record = store::exports::ExportRecord {
-        kind: "auditor_workbook",
+        kind: written.kind,
         sha256: &sha256,
         bytes,
-        rows: summary.rows,
-        head_hash: &summary.head_hash,
+        rows: written.rows,
+        head_hash: written.head_hash,
     };
-    store::exports::record(db, actor, request.now, request.tenant, record).await?;
-    Ok(RecordedExport { summary, sha256, bytes })
+    store::exports::record(db, actor, now, tenant, record).await?;
+    Ok((sha256, bytes))
 }
 
 /// The current quarter's plan, when there is one.

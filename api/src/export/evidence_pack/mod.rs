@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use std::path::Path;
 
-use super::auditor_workbook::{ExportError, file_sha256};
+use super::auditor_workbook::{ExportError, WrittenExport, hash_and_record};
 use crate::domain::audit::Actor;
 use crate::domain::evidence::pack::{Manifest, PACK_FORMAT, SigningKeyInfo};
 use crate::domain::ids::TenantId;
@@ -153,17 +153,7 @@ pub async fn write_and_record(
     progress: &mut dyn FnMut(PackProgress),
 ) -> Result<RecordedPack, PackError> {
     let summary = write(db, signer, request, path, progress).await?;
-    let owned = path.to_owned();
-    let (sha256, bytes) = tokio::task::spawn_blocking(move || file_sha256(&owned))
-        .await
-        .map_err(|e| std::io::Error::other(format!("the hashing stopped: {e}")))??;
-    let record = store::exports::ExportRecord {
-        kind: "evidence_pack",
-        sha256: &sha256,
-        bytes,
-        rows: summary.files,
-        head_hash: &summary.head_hash,
-    };
-    store::exports::record(db, actor, request.now, request.tenant, record).await?;
+    let written = WrittenExport { kind: "evidence_pack", path, rows: summary.files, head_hash: &summary.head_hash };
+    let (sha256, bytes) = hash_and_record(db, actor, request.now, request.tenant, written).await?;
     Ok(RecordedPack { summary, sha256, bytes })
 }
