@@ -2,6 +2,7 @@
 //! Passwords are fresh on every start and printed, never fixed in the code. The tenant's data is loaded once.
 
 mod data;
+mod evidence;
 mod register;
 mod roadmap;
 
@@ -88,6 +89,7 @@ pub async fn ensure(
         data::load(importer, tenant.id, now).await?;
         register::load(db, tenant.id, now).await?;
         roadmap::load(db, tenant.id, now).await?;
+        evidence::load(db, tenant.id, now).await?;
     }
     for (id, hash) in to_reset {
         users::set_password(db, &actor, now, id, hash, false).await?;

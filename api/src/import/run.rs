@@ -216,6 +216,8 @@ impl Importer {
             let ctx = ApplyContext { tenant, run_id, actor_name: &actor.name, now, catalog: &self.catalog };
             let mut report = import_apply::apply(&tx, &ctx, batch).await?;
             report.counts.snapshots = write_snapshots(&tx, tenant, now, batch, &report.score).await?;
+            // Every completion Microsoft confirms gets its proof, as a person's completion does.
+            crate::store::evidence::snapshots::record_confirmations(&tx, actor, now, tenant, &report.changes).await?;
             // Monitoring: a score drop beyond the tenant's threshold, and regressions, raise alerts.
             crate::store::alerts::raise_after_import(&tx, tenant, run_id, now, &report.changes).await?;
             let digest = import_runs::succeed(&tx, run_id, now, &report.counts, &report.changes).await?;

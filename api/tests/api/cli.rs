@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use std::process::Command;
 
-use crate::helpers::{json_of, spawn_app};
+use crate::helpers::{RunCommand, json_of, spawn_app};
 
 fn scoregrc(db: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scoregrc"));
@@ -20,8 +20,8 @@ async fn user_add_and_token_issue_work_beside_a_running_server() {
     let added = scoregrc(&app.db_path)
         .args(["user", "add", "--username", "cli-ciso", "--role", "ciso"])
         .env("SCOREGRC_USER_PASSWORD", "set at the command line")
-        .output()
-        .unwrap();
+        .run()
+        .await;
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let login = json_of(app.login("cli-ciso", "set at the command line").await).await;
     assert_eq!(login["role"], "ciso");
@@ -39,8 +39,8 @@ async fn user_add_and_token_issue_work_beside_a_running_server() {
             "--expires-in",
             "30d",
         ])
-        .output()
-        .unwrap();
+        .run()
+        .await;
     assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
     let secret = String::from_utf8(issued.stdout).unwrap().trim().to_owned();
     assert!(secret.starts_with("sgt_"));
@@ -60,14 +60,14 @@ async fn token_issue_refuses_admin_and_unknown_tenants() {
     app.create_tenant("Tenant A").await;
     let admin = scoregrc(&app.db_path)
         .args(["token", "issue", "--name", "x", "--role", "admin", "--tenant", "Tenant A"])
-        .output()
-        .unwrap();
+        .run()
+        .await;
     assert!(!admin.status.success());
     assert!(String::from_utf8_lossy(&admin.stderr).contains("admin"));
     let unknown = scoregrc(&app.db_path)
         .args(["token", "issue", "--name", "x", "--role", "auditor", "--tenant", "Nope"])
-        .output()
-        .unwrap();
+        .run()
+        .await;
     assert!(!unknown.status.success());
     assert_eq!(app.get("/api/v1/tenants", &app.admin_token).await.status(), StatusCode::OK);
 }
@@ -95,7 +95,7 @@ async fn import_from_a_file_prints_a_summary_of_what_changed() {
     let app = spawn_app().await;
     app.create_tenant("Contoso").await;
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
-    let output = scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).output().unwrap();
+    let output = scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("read 10  new 10"), "{stdout}");
@@ -109,8 +109,8 @@ async fn import_from_a_file_prints_a_summary_of_what_changed() {
             "--file",
             concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export-bad-row.csv"),
         ])
-        .output()
-        .unwrap();
+        .run()
+        .await;
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("row 5, column `Points achieved`"));
 }
@@ -127,7 +127,7 @@ async fn import_through_the_graph_connector_runs_inline() {
         .await
         .unwrap();
     assert_eq!(put.status(), StatusCode::OK);
-    let output = scoregrc(&app.db_path).args(["import", "--tenant", &tenant, "--graph"]).output().unwrap();
+    let output = scoregrc(&app.db_path).args(["import", "--tenant", &tenant, "--graph"]).run().await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("graph run"), "{stdout}");
@@ -135,7 +135,7 @@ async fn import_through_the_graph_connector_runs_inline() {
     let listed = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations"), &app.admin_token).await).await;
     assert_eq!(listed["total"], 12);
     // `sync` runs every configured connector now.
-    let synced = scoregrc(&app.db_path).args(["sync", "--tenant", "Contoso"]).output().unwrap();
+    let synced = scoregrc(&app.db_path).args(["sync", "--tenant", "Contoso"]).run().await;
     assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
     assert!(
         String::from_utf8_lossy(&synced.stdout).contains("unchanged 12"),
@@ -143,7 +143,7 @@ async fn import_through_the_graph_connector_runs_inline() {
         String::from_utf8_lossy(&synced.stdout)
     );
     let none = app.create_tenant("Fabrikam").await;
-    let refused = scoregrc(&app.db_path).args(["sync", "--tenant", &none]).output().unwrap();
+    let refused = scoregrc(&app.db_path).args(["sync", "--tenant", &none]).run().await;
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no connector configured"));
 }
@@ -153,7 +153,7 @@ async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Contoso").await;
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
-    let imported = scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).output().unwrap();
+    let imported = scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await;
     assert!(imported.status.success());
     let items =
         json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?q=AdminMFAV2"), &app.admin_token).await)
@@ -166,10 +166,8 @@ async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
     assert_eq!(rated.status(), StatusCode::OK);
 
     // A quarter far enough ahead that the machine's own clock never finds it over.
-    let suggested = scoregrc(&app.db_path)
-        .args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q1"])
-        .output()
-        .unwrap();
+    let suggested =
+        scoregrc(&app.db_path).args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q1"]).run().await;
     let stdout = String::from_utf8_lossy(&suggested.stdout);
     assert!(suggested.status.success(), "{}", String::from_utf8_lossy(&suggested.stderr));
     assert!(stdout.contains("2030-Q1 plan for Contoso: 1 item(s) suggested"), "{stdout}");
@@ -178,10 +176,8 @@ async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
         "{stdout}"
     );
     assert!(stdout.contains("warning: the plan holds 1 items"), "{stdout}");
-    let bad = scoregrc(&app.db_path)
-        .args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q5"])
-        .output()
-        .unwrap();
+    let bad =
+        scoregrc(&app.db_path).args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q5"]).run().await;
     assert!(!bad.status.success());
 
     let dir = tempfile::tempdir().unwrap();
@@ -189,8 +185,8 @@ async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
     let report = scoregrc(&app.db_path)
         .args(["report", "board", "--tenant", "Contoso", "--quarter", "2030-Q1", "--out"])
         .arg(&out)
-        .output()
-        .unwrap();
+        .run()
+        .await;
     assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("Contoso") && html.contains("2030-Q1"), "the page names the tenant and quarter");
@@ -202,11 +198,11 @@ async fn export_writes_the_auditor_workbook_and_records_it_in_the_trail() {
     let tenant = app.create_tenant("Contoso").await;
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
     assert!(
-        scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).status().unwrap().success()
+        scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await.status.success()
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("auditor.xlsx");
-    let exported = scoregrc(&app.db_path).args(["export", "--tenant", "Contoso", "--out"]).arg(&out).output().unwrap();
+    let exported = scoregrc(&app.db_path).args(["export", "--tenant", "Contoso", "--out"]).arg(&out).run().await;
     let stdout = String::from_utf8_lossy(&exported.stdout);
     assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
     assert!(stdout.contains("wrote the auditor workbook for Contoso"), "{stdout}");
@@ -223,7 +219,7 @@ async fn export_writes_the_auditor_workbook_and_records_it_in_the_trail() {
     assert_eq!(trail["items"][0]["after"]["sha256"], sha256.as_str());
     assert_eq!(trail["items"][0]["actor_name"], "cli");
 
-    let unknown = scoregrc(&app.db_path).args(["export", "--tenant", "Nobody", "--out"]).arg(&out).output().unwrap();
+    let unknown = scoregrc(&app.db_path).args(["export", "--tenant", "Nobody", "--out"]).arg(&out).run().await;
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant `Nobody`"));
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::process::Command;
 
 use crate::alert_channels::{add_channel, channels_path, enqueue, wait_for, webhook};
-use crate::helpers::{TestApp, json_of, spawn_app};
+use crate::helpers::{RunCommand, TestApp, json_of, spawn_app};
 use crate::register::register;
 use crate::webhook_receiver::Receiver;
 use scoregrc::clock::Clock;
@@ -267,22 +267,22 @@ async fn a_test_message_goes_only_to_its_own_channel_even_a_disabled_one() {
     assert!(message["facts"].as_array().unwrap().contains(&json!({"name": "Requested by", "value": "admin"})));
 }
 
-fn alerts_test(app: &TestApp, tenant: &str) -> std::process::Output {
+async fn alerts_test(app: &TestApp, tenant: &str) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_scoregrc"))
         .arg("--db")
         .arg(&app.db_path)
         .args(["alerts", "test", "--tenant", tenant])
         .env_remove("SCOREGRC_DATA_KEY")
         .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
+        .run()
+        .await
 }
 
 #[tokio::test]
 async fn the_cli_tests_every_enabled_channel_directly_and_fails_when_one_does() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Contoso").await;
-    let none = alerts_test(&app, "Contoso");
+    let none = alerts_test(&app, "Contoso").await;
     assert!(!none.status.success());
     assert!(String::from_utf8_lossy(&none.stderr).contains("no enabled alert channel"));
 
@@ -290,7 +290,7 @@ async fn the_cli_tests_every_enabled_channel_directly_and_fails_when_one_does() 
     bad.fail_next(1, 500);
     add_channel(&app, &tenant, webhook("Good", &good.url, SECRET)).await;
     let broken = add_channel(&app, &tenant, webhook("Bad", &bad.url, SECRET)).await;
-    let output = alerts_test(&app, "Contoso");
+    let output = alerts_test(&app, "Contoso").await;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(!output.status.success(), "{stdout}");
     assert!(stdout.contains("ok      webhook Good  (HTTP 202)"), "{stdout}");
@@ -304,7 +304,7 @@ async fn the_cli_tests_every_enabled_channel_directly_and_fails_when_one_does() 
     let tests = json_of(app.get(&outbox(&tenant, "?kind=channel.test"), &app.admin_token).await).await;
     assert_eq!((tests["total"].as_u64(), tests["items"][0]["state"].as_str()), (Some(1), Some("failed")));
 
-    let again = alerts_test(&app, "Contoso");
+    let again = alerts_test(&app, "Contoso").await;
     assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stdout));
     assert_eq!((good.received().len(), bad.received().len()), (2, 2));
 }

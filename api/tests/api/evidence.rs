@@ -327,3 +327,83 @@ async fn a_completion_and_an_approval_record_evidence_by_themselves() {
         content["entry"]["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
     assert_eq!(trail, ["create", "submit", "review", "approve"]);
 }
+
+#[tokio::test]
+async fn a_file_of_several_chunks_round_trips_and_counts_once_in_the_soa_through_its_newest_version() {
+    let r = register(1, 2).await;
+    // 2.5 MiB: three chunks of at most 1 MiB in the database.
+    let mut big = png("large export");
+    big.extend((0..(5 * 512 * 1024)).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    let fields = [("title", "Password policy export"), ("target_kind", "soa_control"), ("target_id", "A.5.17")];
+    let response = upload(&r.app, &r.tenant, &r.eng.token, big.clone(), "image/png", "policy.png", &fields).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let first = json_of(response).await;
+    assert_eq!(first["target_id"], "5.17", "stored by control id");
+    assert_eq!(blob_rows(&r.app).await, (1, 3));
+    let url = first["content_url"].as_str().unwrap();
+    let download = r.app.get(url, &r.auditor.token).await;
+    assert_eq!(download.headers()["content-length"], big.len().to_string().as_str());
+    assert_eq!(download.bytes().await.unwrap().to_vec(), big);
+
+    assert_eq!(soa_count(&r, "5.17").await, 1);
+    let fix = [("title", "Password policy export (v2)"), ("supersedes", first["id"].as_str().unwrap())];
+    let v2 = upload(&r.app, &r.tenant, &r.eng.token, png("v2"), "image/png", "policy-2.png", &fix).await;
+    assert_eq!(v2.status(), StatusCode::CREATED);
+    assert_eq!(soa_count(&r, "5.17").await, 1, "a corrected version counts through its newest version");
+    let unknown = [("title", "x"), ("target_kind", "soa_control"), ("target_id", "A.9.99")];
+    let refused = upload(&r.app, &r.tenant, &r.eng.token, png("x"), "image/png", "x.png", &unknown).await;
+    assert_eq!(json_of(refused).await["errors"][0]["field"], "target_id");
+}
+
+#[tokio::test]
+async fn an_import_that_finds_every_point_achieved_records_the_completion_as_evidence() {
+    let r = register(3, 2).await;
+    let achieved = String::from_utf8(crate::register::export(3, 2)).unwrap().replacen(",0/2,", ",2/2,", 2);
+    let imported = r.app.upload(&r.tenant, &r.eng.token, achieved.into_bytes(), "text/csv").await;
+    assert_eq!(imported.status(), StatusCode::CREATED);
+    let listed = json_of(r.app.get(&path(&r, "?kind=completion_snapshot"), &r.auditor.token).await).await;
+    assert_eq!(listed["total"], 2, "two items reached every point: {listed}");
+    let first = &listed["items"][0];
+    assert_eq!(first["created_by"]["name"], "eng");
+    assert!(first["proves"].as_str().unwrap().contains("found every point achieved"), "{first}");
+    let content = snapshot(&r, first).await;
+    assert_eq!(content["confirmed_by_microsoft"], true);
+    assert_eq!(content["reason"], "confirmed_by_microsoft");
+    assert_eq!(content["item"]["achieved"].as_f64(), Some(2.0));
+    // The same import again completes nothing new and records nothing new.
+    let again = String::from_utf8(crate::register::export(3, 2)).unwrap().replacen(",0/2,", ",2/2,", 2);
+    assert_eq!(
+        r.app.upload(&r.tenant, &r.eng.token, again.into_bytes(), "text/csv").await.status(),
+        StatusCode::CREATED
+    );
+    let listed = json_of(r.app.get(&path(&r, "?kind=completion_snapshot"), &r.auditor.token).await).await;
+    assert_eq!(listed["total"], 2);
+}
+
+#[tokio::test]
+async fn evidence_on_a_roadmap_item_lands_under_its_quarter_in_the_pack_listing() {
+    let r = register(1, 2).await;
+    let plan = format!("/api/v1/tenants/{}/roadmaps/2026-Q4/items", r.tenant);
+    let added = r.app.post(&plan, &r.eng.token, &json!({"recommendation_id": r.items[0]})).await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let item = json_of(added).await["items"][0]["id"].as_str().unwrap().to_owned();
+    let link = json!({"target_kind": "roadmap_item", "target_id": item, "title": "Pilot sign-off",
+        "url": "https://wiki.example.com/pilot"});
+    let created = r.app.post(&path(&r, "/links"), &r.eng.token, &link).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let created = json_of(created).await;
+    assert_eq!(
+        (created["target_kind"].as_str(), created["target_id"].as_str()),
+        (Some("roadmap_item"), Some(item.as_str()))
+    );
+    let elsewhere =
+        json!({"target_kind": "roadmap_item", "target_id": r.items[0], "title": "x", "url": "https://a.example"});
+    let refused = r.app.post(&path(&r, "/links"), &r.eng.token, &elsewhere).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "an item id is not a roadmap item id");
+}
+
+/// The evidence count of an SoA row.
+async fn soa_count(r: &Register, control: &str) -> Value {
+    let soa = json_of(r.app.get(&format!("/api/v1/tenants/{}/soa", r.tenant), &r.auditor.token).await).await;
+    soa["controls"].as_array().unwrap().iter().find(|c| c["control_id"] == control).unwrap()["evidence_count"].clone()
+}

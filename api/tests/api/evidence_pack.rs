@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::evidence::{png, upload};
+use crate::helpers::RunCommand;
 use crate::register::{Register, register};
 
 /// Checks every manifest entry against the zip's bytes with Python's own zip and hash code; prints a summary.
@@ -58,16 +59,10 @@ fn scoregrc() -> Command {
     command
 }
 
-/// Runs the command off the test's runtime: the server under test runs on it (its job runner holds the write
-/// lock between awaits), so blocking it while the command writes the same database would stall both.
-async fn output(mut command: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap()
-}
-
 async fn verify(pack: &Path, key: &str) -> (bool, String) {
     let mut command = scoregrc();
     command.arg("verify-pack").arg(pack).args(["--key", key]);
-    let output = output(command).await;
+    let output = command.run().await;
     (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
@@ -173,7 +168,7 @@ async fn the_pack_matches_its_manifest_in_python_and_verifies_offline_with_the_p
     // The CLI shows the same key from the database.
     let mut keys = scoregrc();
     keys.arg("--db").arg(&r.app.db_path).args(["keys", "show"]);
-    let shown = output(keys).await;
+    let shown = keys.run().await;
     let shown = String::from_utf8_lossy(&shown.stdout);
     assert!(shown.contains(public_key) && shown.contains(key["key_id"].as_str().unwrap()), "{shown}");
     // Another instance's key does not verify it.
@@ -242,7 +237,7 @@ async fn export_evidence_pack_writes_a_verifiable_pack_from_the_command_line() {
         .arg(&r.app.db_path)
         .args(["export", "evidence-pack", "--tenant", "Contoso", "--from", "2026-11-01", "--to", "2026-11-30", "--out"])
         .arg(&pack);
-    let written = output(export).await;
+    let written = export.run().await;
     let stdout = String::from_utf8_lossy(&written.stdout);
     assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
     assert!(stdout.contains("wrote the evidence pack for Contoso (2026-11-01 to 2026-11-30)"), "{stdout}");
@@ -258,7 +253,7 @@ async fn export_evidence_pack_writes_a_verifiable_pack_from_the_command_line() {
         .arg(&r.app.db_path)
         .args(["export", "evidence-pack", "--tenant", "Contoso", "--from", "2025-01-01", "--to", "2025-01-31", "--out"])
         .arg(&empty);
-    let written = output(export).await;
+    let written = export.run().await;
     assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
     assert!(String::from_utf8_lossy(&written.stdout).contains("0 evidence files"));
     assert!(verify(&empty, key["public_key"].as_str().unwrap()).await.0);

@@ -185,3 +185,20 @@ impl TestApp {
         (body["token"]["id"].as_str().unwrap().to_owned(), body["secret"].as_str().unwrap().to_owned())
     }
 }
+
+/// Runs a command of the `scoregrc` binary from an async test without blocking the test's runtime: the server
+/// under test runs on it (its job runner can hold the write lock between two awaits), so waiting on the thread
+/// while the command writes the same database would stall both until the busy timeout.
+#[allow(async_fn_in_trait)]
+pub trait RunCommand {
+    /// Starts the command and waits for its output off the runtime's thread.
+    async fn run(&mut self) -> std::process::Output;
+}
+
+impl RunCommand for std::process::Command {
+    async fn run(&mut self) -> std::process::Output {
+        use std::process::Stdio;
+        let child = self.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the command starts");
+        tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap()
+    }
+}

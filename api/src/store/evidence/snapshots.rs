@@ -2,18 +2,20 @@
 //! a screenshot: a JSON snapshot stored like any file, in the same transaction as the decision.
 
 use chrono::{DateTime, Utc};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 use super::blobs;
 use super::targets::Target;
 use super::write::{Row, insert};
 use crate::domain::audit::Actor;
+use crate::domain::change::ItemChange;
 use crate::domain::evidence::file_type::FileType;
 use crate::domain::evidence::{Description, EvidenceKind, TargetKind};
 use crate::domain::ids::TenantId;
-use crate::domain::recommendation::Status;
+use crate::domain::recommendation::{Status, StatusReason};
 use crate::entities::recommendation;
 use crate::store::StoreError;
 
@@ -93,17 +95,67 @@ pub async fn record_completion(
         Some(achieved) => format!("{achieved} of {} points", item.max_score),
         None => format!("no score yet of {} points", item.max_score),
     };
+    let who = if completion.reason == "confirmed_by_microsoft" {
+        format!("The import by {} found every point achieved and completed the item", actor.name)
+    } else {
+        format!("{} marked the item completed", actor.name)
+    };
     let description = Description {
         title: format!("Completion of {name}"),
         proves: format!(
-            "{} marked the item completed; Microsoft showed state {} and {score} at that moment{}",
-            actor.name,
+            "{who}; Microsoft showed state {} and {score} at that moment{}",
             item.ms_state.as_deref().unwrap_or("(none)"),
             if completion.confirmed { ", confirming it" } else { ", confirmation pending" }
         ),
     };
     let target = Target { kind: TargetKind::Recommendation, id: item.id.to_string() };
     record(conn, actor, now, tenant, target, EvidenceKind::CompletionSnapshot, description, &snapshot).await
+}
+
+/// Records a completion snapshot for every item an import found fully achieved and so completed (Microsoft's own
+/// confirmation), inside the import's transaction, with the import's actor.
+pub async fn record_confirmations(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    changes: &[ItemChange],
+) -> Result<usize, StoreError> {
+    let completed: HashMap<uuid::Uuid, Status> = changes
+        .iter()
+        .filter_map(|change| match change {
+            ItemChange::StatusChanged {
+                item,
+                from,
+                to: Status::Completed,
+                reason: StatusReason::ConfirmedByMicrosoft,
+            } if *from != Status::Completed => Some((item.id, *from)),
+            _ => None,
+        })
+        .collect();
+    let mut recorded = 0;
+    let ids: Vec<uuid::Uuid> = completed.keys().copied().collect();
+    for chunk in ids.chunks(500) {
+        let items = recommendation::Entity::find()
+            .filter(recommendation::Column::TenantId.eq(tenant.0))
+            .filter(recommendation::Column::Id.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?;
+        for item in &items {
+            let from = completed.get(&item.id).copied().unwrap_or(Status::ToAddress);
+            let completion = Completion {
+                item,
+                from,
+                confirmed: true,
+                reason: "confirmed_by_microsoft",
+                note: None,
+                evidence_url: None,
+            };
+            record_completion(conn, actor, now, tenant, completion).await?;
+            recorded += 1;
+        }
+    }
+    Ok(recorded)
 }
 
 /// Records an approval (or renewal) snapshot on a register entry: `entry` is the entry as it now stands, with its

@@ -72,7 +72,8 @@ pub struct SoaRow {
     pub mapped_recommendations: Vec<SoaRecommendation>,
     /// Register entries submitted, reviewed or approved that cover a mapped recommendation.
     pub risk_acceptances: Vec<ItemRegisterLink>,
-    /// Distinct, not deleted evidence items: on the mapped recommendations, on this row, and linked by it.
+    /// Distinct, not deleted evidence items (the newest version of a corrected one): on the mapped recommendations,
+    /// on this row, and linked by it.
     pub evidence_count: usize,
     /// 0 until someone states something; send it back on the next write.
     pub version: i64,
@@ -194,7 +195,8 @@ fn evidence_ids(statement: &soa_statement::Model) -> Vec<uuid::Uuid> {
     serde_json::from_str(&statement.evidence_ids).unwrap_or_default()
 }
 
-/// The tenant's live (not deleted) evidence the statement counts, read in one query.
+/// The tenant's live (not deleted) evidence the statement counts, read in one query. A version another one
+/// corrects counts once, through its newest version.
 struct Evidence {
     on_recommendation: HashMap<uuid::Uuid, Vec<uuid::Uuid>>,
     on_control: HashMap<String, Vec<uuid::Uuid>>,
@@ -208,9 +210,14 @@ impl Evidence {
         if !linked.is_empty() {
             wanted = wanted.add(evidence_item::Column::Id.is_in(linked.to_vec()));
         }
-        let rows: Vec<(uuid::Uuid, String, String)> = evidence_item::Entity::find()
+        let rows: Vec<(uuid::Uuid, String, String, Option<uuid::Uuid>)> = evidence_item::Entity::find()
             .select_only()
-            .columns([evidence_item::Column::Id, evidence_item::Column::TargetKind, evidence_item::Column::TargetId])
+            .columns([
+                evidence_item::Column::Id,
+                evidence_item::Column::TargetKind,
+                evidence_item::Column::TargetId,
+                evidence_item::Column::SupersedesId,
+            ])
             .filter(evidence_item::Column::TenantId.eq(tenant.0))
             .filter(evidence_item::Column::DeletedAt.is_null())
             .filter(wanted)
@@ -219,8 +226,12 @@ impl Evidence {
             .await?;
         let mut evidence =
             Evidence { on_recommendation: HashMap::new(), on_control: HashMap::new(), live: HashSet::new() };
-        for (id, kind, target) in rows {
+        let corrected: HashSet<uuid::Uuid> = rows.iter().filter_map(|r| r.3).collect();
+        for (id, kind, target, _) in rows {
             evidence.live.insert(id);
+            if corrected.contains(&id) {
+                continue;
+            }
             match kind.as_str() {
                 ON_RECOMMENDATION => {
                     if let Ok(item) = uuid::Uuid::parse_str(&target) {
