@@ -15,9 +15,10 @@ use super::recommendation_view::with_links;
 pub use super::recommendation_view::{Recommendation, SourceSeen};
 use super::{StoreError, begin_write};
 use crate::domain::audit::{Actor, Chain};
+use crate::domain::evidence::TargetKind;
 use crate::domain::ids::TenantId;
 use crate::domain::recommendation::{Product, Status};
-use crate::entities::{rating, rating_change, recommendation, recommendation_source, status_change};
+use crate::entities::{evidence_item, rating, rating_change, recommendation, recommendation_source, status_change};
 
 /// How a list is sorted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -195,6 +196,13 @@ pub async fn move_links(conn: &impl ConnectionTrait, from: uuid::Uuid, into: uui
     status_change::Entity::update_many()
         .col_expr(status_change::Column::RecommendationId, Expr::value(into))
         .filter(status_change::Column::RecommendationId.eq(from))
+        .exec(conn)
+        .await?;
+    // Evidence follows the item it proves.
+    evidence_item::Entity::update_many()
+        .col_expr(evidence_item::Column::TargetId, Expr::value(into.to_string()))
+        .filter(evidence_item::Column::TargetKind.eq(TargetKind::Recommendation.as_str()))
+        .filter(evidence_item::Column::TargetId.eq(from.to_string()))
         .exec(conn)
         .await?;
     // The newer rating wins; both stay in the rating history.

@@ -80,6 +80,10 @@ async fn when_microsoft_renames_a_control_to_the_title_of_an_unmatched_item_the_
     let upload = json_of(app.upload(&tenant, &token, csv(&[(renamed, "0/5")]), "text/csv").await).await;
     assert_eq!(upload["counts"]["unmatched"], 1);
     let stray = upload["changes"][0]["id"].as_str().unwrap().to_owned();
+    let link = json!({"target_kind": "recommendation", "target_id": stray, "title": "Ticket",
+        "url": "https://servicedesk.example.com/CHG-7"});
+    let evidence = app.post(&format!("/api/v1/tenants/{tenant}/evidence/links"), &token, &link).await;
+    assert_eq!(evidence.status(), StatusCode::CREATED);
 
     stub.set(|s| s.controls[1].title = renamed.into());
     let run = graph_import(&mut app, &tenant, &token).await;
@@ -93,6 +97,9 @@ async fn when_microsoft_renames_a_control_to_the_title_of_an_unmatched_item_the_
     let channels: Vec<&str> =
         merged["sources"].as_array().unwrap().iter().map(|s| s["channel"].as_str().unwrap()).collect();
     assert_eq!(channels, ["csv", "graph"], "the unmatched item's sources moved over");
+    let kept_id = kept["id"].as_str().unwrap();
+    let moved = json_of(app.get(&format!("/api/v1/tenants/{tenant}/evidence?target_id={kept_id}"), &token).await).await;
+    assert_eq!(moved["total"], 1, "the evidence follows the item it proves: {moved}");
     assert_eq!(
         app.get(&format!("/api/v1/tenants/{tenant}/recommendations/{stray}"), &token).await.status(),
         StatusCode::NOT_FOUND
