@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 ///
 /// One `.xlsx` for the auditor: *Summary* (tenant, generated at and by, score, counts per bucket and status, the
 /// audit-chain head hash), *Prioritised actions*, *Roadmap* (the current quarter), *Risk acceptance register*,
-/// *ISO 27001 coverage*, *NIS2 coverage* (and any other framework in the audit scope), *Score history* with a
+/// *ISO 27001 coverage*, *NIS2 coverage* (and any other framework in the audit scope), *Statement of
+/// Applicability*, *Evidence* (every piece with its SHA-256, corrections and tombstones), *Score history* with a
 /// line chart, and the *Audit trail*. All sheets describe one moment. The download itself is recorded in the
 /// audit trail with the file's SHA-256, which the `x-content-sha256` header repeats.
 #[utoipa::path(

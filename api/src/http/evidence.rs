@@ -31,6 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The longest text field of the upload form.
 const FIELD_LIMIT: usize = 16 * 1024;
+/// The most text fields the upload form may carry (it has five).
+const FIELD_COUNT: usize = 16;
 
 /// A link as evidence.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -331,6 +333,9 @@ async fn read_form(req: &HttpRequest, payload: web::Payload, limit: u64) -> Resu
             let spooled = spooler.finish(declared.as_deref(), file_name.as_deref()).await?;
             out.file = Some(UploadedFile { spooled, name: file_name });
             continue;
+        }
+        if out.fields.len() >= FIELD_COUNT {
+            return Err(ApiError::Malformed(format!("The form has more than {FIELD_COUNT} fields.")));
         }
         let mut text = Vec::new();
         while let Some(chunk) = field.next().await {

@@ -148,6 +148,7 @@ async fn the_auditor_workbook_reads_back_sheet_by_sheet_and_is_tied_to_the_audit
             "ISO 27001 coverage",
             "NIS2 coverage",
             "Statement of Applicability",
+            "Evidence",
             "Score history",
             "Audit trail"
         ])
@@ -250,8 +251,9 @@ async fn the_auditor_workbook_reads_back_sheet_by_sheet_and_is_tied_to_the_audit
     assert_eq!(a_8_5["basis"], "computed");
     assert_eq!(
         book["soa"]["A.8.5"],
-        json!(["yes", "Partially implemented", "Computed", a_8_5["computation"], null, 0])
+        json!(["yes", "Partially implemented", "Computed", a_8_5["computation"], null, 1])
     );
+    assert_eq!(a_8_5["evidence_count"], 1, "admin MFA's completion, confirmed by the second import, is on record");
     assert!(a_8_5["computation"].as_str().unwrap().starts_with("2 of 5 mapped recommendations resolved"));
     // The DLP entry is only a draft: it touches no row yet.
     assert_eq!(

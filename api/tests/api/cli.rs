@@ -206,7 +206,7 @@ async fn export_writes_the_auditor_workbook_and_records_it_in_the_trail() {
     let stdout = String::from_utf8_lossy(&exported.stdout);
     assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
     assert!(stdout.contains("wrote the auditor workbook for Contoso"), "{stdout}");
-    assert!(stdout.contains("9 sheets"), "{stdout}");
+    assert!(stdout.contains("10 sheets"), "{stdout}");
     let sha256 = stdout.trim().rsplit(' ').next().unwrap().to_owned();
 
     let printed = crate::python::run(

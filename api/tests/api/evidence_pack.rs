@@ -12,7 +12,7 @@ use crate::register::{Register, register};
 
 /// Checks every manifest entry against the zip's bytes with Python's own zip and hash code; prints a summary.
 const PYTHON_CHECK: &str = r#"
-import csv, hashlib, io, json, sys, zipfile
+import csv, hashlib, io, json, sys, zipfile, openpyxl
 with zipfile.ZipFile(sys.argv[1]) as z:
     manifest = json.loads(z.read("manifest.json"))
     names = set(z.namelist())
@@ -26,7 +26,10 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     seqs = [json.loads(line)["seq"] for line in segment]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "contiguous"
     evidence = sorted(f["path"] for f in manifest["files"] if f["role"] == "evidence")
+    sheet = openpyxl.load_workbook(io.BytesIO(z.read("auditor-workbook.xlsx")), read_only=True)["Evidence"]
+    kinds = sorted(row[3] for row in sheet.iter_rows(min_row=2, values_only=True))
     print(len(manifest["files"]), len(manifest["links"]), len(rows), len(segment), manifest["audit_segment"]["rows"])
+    print(" ".join(kinds))
     for path in evidence:
         print(path)
 "#;
@@ -143,6 +146,11 @@ async fn the_pack_matches_its_manifest_in_python_and_verifies_offline_with_the_p
     // snapshots), the audit segment, the chain head and the CSV; one link; CSV rows = other files + the link.
     assert_eq!(counts[..3], [10, 1, 10], "{printed}");
     assert_eq!(counts[3], counts[4], "segment lines = the signed row count");
+    assert_eq!(
+        lines.next().unwrap(),
+        "approval_snapshot completion_snapshot file file file link",
+        "the workbook's evidence sheet lists every piece"
+    );
     let evidence: Vec<&str> = lines.collect();
     assert_eq!(evidence.len(), 5, "{printed}");
     assert!(

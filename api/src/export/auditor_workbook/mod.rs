@@ -8,6 +8,7 @@
 
 mod actions;
 mod coverage;
+mod evidence;
 mod history;
 mod register;
 mod roadmap;
@@ -134,6 +135,7 @@ async fn fill(
     register::write(conn, workbook, &styles, request, &mut tally).await?;
     coverage::write(conn, workbook, &styles, request.tenant, &ranked, &mut tally).await?;
     soa::write(conn, workbook, &styles, request, &ranked, &mut tally).await?;
+    evidence::write(conn, workbook, &styles, request.tenant, &mut tally).await?;
     history::write_scores(conn, workbook, &styles, request.tenant, &mut tally).await?;
     history::write_audit_trail(conn, workbook, &styles, request.tenant, audit_rows, &mut tally).await?;
     let sheets = workbook.worksheets().iter().map(|s| s.name()).collect();
