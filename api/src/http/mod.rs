@@ -205,7 +205,7 @@ pub fn app(
     app.service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, doc))
         .app_data(aweb::Data::new(served))
         .configure(|cfg| {
-            cfg.service(web::index).service(web::docs_redirect);
+            cfg.service(web::index).service(web::ui_file).service(web::vendor_file).service(web::docs_redirect);
         })
         .app_data(aweb::Data::new(routes))
         .default_service(aweb::to(no_route))

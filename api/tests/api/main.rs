@@ -47,6 +47,7 @@ mod triage;
 mod triage_workbook;
 mod triage_workbook_refused;
 mod users;
+mod web_ui;
 mod webhook_receiver;
 mod weekly_review;
 mod write_back;

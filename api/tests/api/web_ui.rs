@@ -1,0 +1,50 @@
+//! The browser UI in a real browser: `web/tests/ui.mjs` drives Debian's headless Chromium through playwright-core
+//! against this server, signing in as every role. `scripts/test` installs Chromium and `scripts/web` the npm
+//! packages; screenshots land in `target/ui-screenshots/`.
+
+use chrono::TimeDelta;
+use reqwest::StatusCode;
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::helpers::{ADMIN_PASSWORD, RunCommand, USER_PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn every_role_signs_in_sees_the_dashboard_with_its_chart_and_signs_out_without_console_errors() {
+    let app = spawn_app().await;
+    let tenant = app.create_tenant("Contoso").await;
+    let mut users = vec![serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD, "role": "admin"})];
+    for role in ["ciso", "it_manager", "engineer", "auditor"] {
+        let name = format!("ui-{}", role.replace('_', "-"));
+        app.member_of(&tenant, &name, role).await;
+        users.push(serde_json::json!({"username": name, "password": USER_PASSWORD, "role": role}));
+    }
+    // Three imports on three days, so the trend has a line to draw (a new session each day: they last 12 hours).
+    let export = include_str!("../fixtures/portal-export.csv");
+    for day in 0..3 {
+        let engineer = app.token_for("ui-engineer", USER_PASSWORD).await;
+        let csv = if day == 2 { export.replacen(",0/", ",1/", 1) } else { export.to_owned() };
+        assert_eq!(app.upload(&tenant, &engineer, csv.into_bytes(), "text/csv").await.status(), StatusCode::CREATED);
+        app.clock.advance(TimeDelta::days(1));
+    }
+    let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web");
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ui-screenshots");
+    assert!(web.join("node_modules/playwright-core").exists(), "run ./scripts/web (it installs playwright-core)");
+    let output = Command::new("node")
+        .arg(web.join("tests/ui.mjs"))
+        .current_dir(&web)
+        .env("SCOREGRC_URL", &app.address)
+        .env("SCOREGRC_USERS", serde_json::Value::Array(users).to_string())
+        .env("SCREENSHOTS", &shots)
+        .run()
+        .await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the UI checks failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("UI checks passed for 5 users"), "{stdout}");
+    for shot in
+        ["dashboard-admin-1280.png", "dashboard-admin-390.png", "dashboard-auditor-1280.png", "sign-in-refused.png"]
+    {
+        assert!(shots.join(shot).exists(), "no screenshot {shot}");
+    }
+}

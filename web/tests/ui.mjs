@@ -1,0 +1,79 @@
+// Drives the real UI in Debian's headless Chromium (playwright-core; it never downloads a browser): signs in as
+// each user given, checks the dashboard (score tile, categories, the trend chart drawn, status counts), the
+// role shown, and sign-out; fails on any console error or failed request. Screenshots go to SCREENSHOTS.
+//
+// node web/tests/ui.mjs  (env: SCOREGRC_URL, SCOREGRC_USERS = JSON [{username, password, role}], SCREENSHOTS)
+
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const base = process.env.SCOREGRC_URL;
+const users = JSON.parse(process.env.SCOREGRC_USERS || '[]');
+const shots = process.env.SCREENSHOTS || 'ui-screenshots';
+if (!base || !users.length) throw new Error('set SCOREGRC_URL and SCOREGRC_USERS');
+mkdirSync(shots, { recursive: true });
+
+const failures = [];
+const check = (ok, what) => {
+  if (!ok) failures.push(what);
+};
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+try {
+  for (const [i, user] of users.entries()) {
+    for (const width of i === 0 ? [1280, 390] : [1280]) {
+      const context = await browser.newContext({ viewport: { width, height: 900 } });
+      const page = await context.newPage();
+      const problems = [];
+      page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+      page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`); });
+
+      await page.goto(base);
+      await page.getByLabel('Username').fill(user.username);
+      await page.getByLabel('Password').fill(user.password);
+      await page.screenshot({ path: join(shots, `sign-in-${width}.png`) });
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByTestId('score-percent').waitFor({ timeout: 15000 });
+      const who = await page.locator('.who').getAttribute('data-role');
+      check(who === user.role, `${user.username}: the header shows role ${who}, expected ${user.role}`);
+      const percent = await page.getByTestId('score-percent').textContent();
+      check(/^\d+(\.\d+)?%$/.test(percent.trim()), `${user.username}: score tile shows "${percent}"`);
+      check(await page.locator('.bars progress').count() > 0, `${user.username}: no category bars`);
+      await page.locator('.chart canvas').first().waitFor({ timeout: 10000 });
+      const drawn = await page.locator('.chart canvas').first().evaluate((c) => c.width > 0 && c.height > 0);
+      check(drawn, `${user.username}: the trend chart has no drawing surface`);
+      const statuses = await page.locator('.counts tr').count();
+      check(statuses === 7, `${user.username}: ${statuses} status rows, expected 7`);
+      // Keyboard: the sign-out button is reachable and labelled.
+      check(await page.getByRole('button', { name: 'Sign out' }).isVisible(), `${user.username}: no sign-out button`);
+      await page.screenshot({ path: join(shots, `dashboard-${user.role}-${width}.png`), fullPage: true });
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      check(problems.length === 0, `${user.username} at ${width}px: ${problems.join('; ')}`);
+      await context.close();
+    }
+  }
+  // A wrong password is refused with the server's words, and nothing else breaks.
+  const page = await browser.newPage();
+  await page.goto(base);
+  await page.getByLabel('Username').fill(users[0].username);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const alert = await page.getByRole('alert').textContent({ timeout: 10000 });
+  check(alert.length > 10, `a wrong password shows "${alert}"`);
+  await page.screenshot({ path: join(shots, 'sign-in-refused.png') });
+} finally {
+  await browser.close();
+}
+if (failures.length) {
+  console.error(`UI checks failed:\n- ${failures.join('\n- ')}`);
+  process.exit(1);
+}
+console.log(`UI checks passed for ${users.length} users; screenshots in ${shots}`);

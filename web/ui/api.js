@@ -1,0 +1,49 @@
+// The API client: the session token in sessionStorage (gone when the tab closes), JSON in and out, and
+// problem+json errors turned into an Error whose message is the problem's detail.
+
+const TOKEN = 'scoregrc.token';
+
+export function token() {
+  return sessionStorage.getItem(TOKEN);
+}
+
+export function signOut() {
+  sessionStorage.removeItem(TOKEN);
+}
+
+/** An API failure: the problem's status, detail and field errors. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || `The server answered ${status}.`);
+    this.status = status;
+    this.errors = problem?.errors || [];
+  }
+}
+
+/** Calls `path` under /api/v1 and answers the JSON body (or null for 204). */
+export async function api(path, { method = 'GET', body } = {}) {
+  const headers = { accept: 'application/json' };
+  const t = token();
+  if (t) headers.authorization = `Bearer ${t}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401 && t) {
+    signOut();
+    window.dispatchEvent(new Event('scoregrc:signed-out'));
+  }
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/** Signs in and keeps the session token. */
+export async function signIn(username, password) {
+  const session = await api('/auth/login', { method: 'POST', body: { username, password } });
+  sessionStorage.setItem(TOKEN, session.token);
+  return session;
+}

@@ -1,0 +1,108 @@
+// The app shell: sign-in, the signed-in frame (who, tenant switcher, sign-out, navigation) and hash routing.
+
+import { h, render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import htm from 'htm';
+import { api, signIn, signOut, token } from './api.js';
+import { Dashboard } from './dashboard.js';
+
+const html = htm.bind(h);
+const TENANT = 'scoregrc.tenant';
+
+function SignIn({ onSignedIn }) {
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(form.get('username'), form.get('password'));
+      onSignedIn();
+    } catch (e) {
+      setError(e.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return html`
+    <main class="narrow">
+      <h1>scoregrc</h1>
+      <p class="lead">Secure Score governance, risk and compliance.</p>
+      <form class="card stack" onSubmit=${submit} aria-describedby=${error ? 'sign-in-error' : undefined}>
+        <h2>Sign in</h2>
+        <label>Username <input name="username" autocomplete="username" required /></label>
+        <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
+        ${error && html`<p id="sign-in-error" class="error" role="alert">${error}</p>`}
+        <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+      </form>
+    </main>`;
+}
+
+function Shell({ me, onSignOut }) {
+  const [tenants, setTenants] = useState(null);
+  const [tenantId, setTenantId] = useState(sessionStorage.getItem(TENANT));
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    api('/tenants?limit=500')
+      .then((page) => {
+        const items = page.items.filter((t) => !t.archived);
+        setTenants(items);
+        if (!items.some((t) => t.id === tenantId) && items.length) setTenantId(items[0].id);
+      })
+      .catch((e) => setError(e.message));
+  }, []);
+  useEffect(() => {
+    if (tenantId) sessionStorage.setItem(TENANT, tenantId);
+  }, [tenantId]);
+  const tenant = tenants?.find((t) => t.id === tenantId);
+  return html`
+    <header class="bar">
+      <strong class="brand">scoregrc</strong>
+      <nav aria-label="Main"><a href="#/dashboard" aria-current="page">Dashboard</a></nav>
+      ${tenants && tenants.length > 1 &&
+      html`<label class="switcher">Tenant
+        <select value=${tenantId} onChange=${(e) => setTenantId(e.currentTarget.value)}>
+          ${tenants.map((t) => html`<option value=${t.id}>${t.name}</option>`)}
+        </select>
+      </label>`}
+      <span class="who" data-role=${me.role}>${me.name} · ${me.role.replace('_', ' ')}</span>
+      <button class="link" onClick=${onSignOut}>Sign out</button>
+    </header>
+    <main>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      ${tenants && !tenants.length && html`<p>You are not a member of any tenant yet: ask an admin to add you.</p>`}
+      ${tenant && html`<${Dashboard} tenant=${tenant} me=${me} key=${tenant.id} />`}
+    </main>`;
+}
+
+function App() {
+  const [me, setMe] = useState(null);
+  const [checked, setChecked] = useState(false);
+  async function load() {
+    if (!token()) {
+      setMe(null);
+      setChecked(true);
+      return;
+    }
+    try {
+      setMe(await api('/me'));
+    } catch {
+      signOut();
+      setMe(null);
+    }
+    setChecked(true);
+  }
+  useEffect(() => {
+    load();
+    const out = () => setMe(null);
+    window.addEventListener('scoregrc:signed-out', out);
+    return () => window.removeEventListener('scoregrc:signed-out', out);
+  }, []);
+  if (!checked) return null;
+  if (!me) return html`<${SignIn} onSignedIn=${load} />`;
+  return html`<${Shell} me=${me} onSignOut=${() => { signOut(); sessionStorage.removeItem(TENANT); setMe(null); }} />`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));
