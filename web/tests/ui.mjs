@@ -19,6 +19,37 @@ const check = (ok, what) => {
   if (!ok) failures.push(what);
 };
 
+const OPERATORS = ['engineer', 'it_manager', 'ciso'];
+
+/** The triage table: operators rate an unrated item and see it placed; everyone else sees no rating controls. */
+async function triage(page, user) {
+  await page.getByRole('link', { name: 'Triage' }).click();
+  await page.locator('table.triage tbody tr').first().waitFor({ timeout: 15000 });
+  const selects = await page.locator('table.triage select').count();
+  if (!OPERATORS.includes(user.role)) {
+    check(selects === 0, `${user.username} (${user.role}) is offered ${selects} rating controls`);
+  } else if (user.role === 'engineer') {
+    const row = page.locator('table.triage tbody tr[data-bucket="unrated"]').first();
+    const id = await row.getAttribute('data-id');
+    const placed = page.locator(`tr[data-id="${id}"] [data-testid="bucket"]`);
+    await page.locator(`tr[data-id="${id}"] select`).nth(0).selectOption('high');
+    await page.waitForResponse((r) => r.url().endsWith(`/recommendations/${id}/rating`) && r.ok());
+    check((await placed.textContent()) === 'unrated', 'one axis rated is still unrated');
+    await page.locator(`tr[data-id="${id}"] select`).nth(1).selectOption('low');
+    await page.waitForResponse((r) => r.url().endsWith(`/recommendations/${id}/rating`) && r.ok());
+    const bucket = await placed.textContent();
+    check(/^P[1-4]$/.test(bucket), `rating both axes placed the item in "${bucket}"`);
+    const rule = await placed.getAttribute('title');
+    check(rule && !rule.startsWith('Rate both'), `the badge names no rule ("${rule}")`);
+    await page.locator(`tr[data-id="${id}"] button.title`).click();
+    await page.getByRole('dialog').waitFor();
+    await page.screenshot({ path: join(shots, 'triage-drawer.png') });
+    await page.getByRole('button', { name: 'Close the details' }).click();
+  }
+  await page.screenshot({ path: join(shots, `triage-${user.role}.png`), fullPage: true });
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -54,6 +85,7 @@ try {
       // Keyboard: the sign-out button is reachable and labelled.
       check(await page.getByRole('button', { name: 'Sign out' }).isVisible(), `${user.username}: no sign-out button`);
       await page.screenshot({ path: join(shots, `dashboard-${user.role}-${width}.png`), fullPage: true });
+      if (width === 1280) await triage(page, user);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       check(problems.length === 0, `${user.username} at ${width}px: ${problems.join('; ')}`);

@@ -5,9 +5,26 @@ import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
 import { api, signIn, signOut, token } from './api.js';
 import { Dashboard } from './dashboard.js';
+import { Triage } from './triage.js';
 
 const html = htm.bind(h);
 const TENANT = 'scoregrc.tenant';
+const VIEWS = [['dashboard', 'Dashboard'], ['triage', 'Triage']];
+
+/** The view named by the location hash (`#/triage`), the dashboard by default. */
+function useRoute() {
+  const read = () => {
+    const name = location.hash.replace(/^#\//, '').split('?')[0];
+    return VIEWS.some(([v]) => v === name) ? name : 'dashboard';
+  };
+  const [route, setRoute] = useState(read());
+  useEffect(() => {
+    const changed = () => setRoute(read());
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return route;
+}
 
 function SignIn({ onSignedIn }) {
   const [error, setError] = useState(null);
@@ -57,10 +74,11 @@ function Shell({ me, onSignOut }) {
     if (tenantId) sessionStorage.setItem(TENANT, tenantId);
   }, [tenantId]);
   const tenant = tenants?.find((t) => t.id === tenantId);
+  const route = useRoute();
   return html`
     <header class="bar">
       <strong class="brand">scoregrc</strong>
-      <nav aria-label="Main"><a href="#/dashboard" aria-current="page">Dashboard</a></nav>
+      <nav aria-label="Main">${VIEWS.map(([v, name]) => html`<a href=${`#/${v}`} aria-current=${route === v ? 'page' : undefined}>${name}</a>`)}</nav>
       ${tenants && tenants.length > 1 &&
       html`<label class="switcher">Tenant
         <select value=${tenantId} onChange=${(e) => setTenantId(e.currentTarget.value)}>
@@ -73,7 +91,8 @@ function Shell({ me, onSignOut }) {
     <main>
       ${error && html`<p class="error" role="alert">${error}</p>`}
       ${tenants && !tenants.length && html`<p>You are not a member of any tenant yet: ask an admin to add you.</p>`}
-      ${tenant && html`<${Dashboard} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${tenant && route === 'dashboard' && html`<${Dashboard} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${tenant && route === 'triage' && html`<${Triage} tenant=${tenant} me=${me} key=${tenant.id} />`}
     </main>`;
 }
 

@@ -1,5 +1,6 @@
 //! The browser UI in a real browser: `web/tests/ui.mjs` drives Debian's headless Chromium through playwright-core
-//! against this server, signing in as every role. `scripts/test` installs Chromium and `scripts/web` the npm
+//! against this server, signing in as every role: the dashboard and its chart, the triage table (the engineer rates
+//! an unrated item and sees it placed; the auditor and admin are offered no rating controls), sign-out. `scripts/test` installs Chromium and `scripts/web` the npm
 //! packages; screenshots land in `target/ui-screenshots/`.
 
 use chrono::TimeDelta;
@@ -10,7 +11,7 @@ use std::process::Command;
 use crate::helpers::{ADMIN_PASSWORD, RunCommand, USER_PASSWORD, spawn_app};
 
 #[tokio::test]
-async fn every_role_signs_in_sees_the_dashboard_with_its_chart_and_signs_out_without_console_errors() {
+async fn every_role_signs_in_sees_the_dashboard_and_triage_as_its_role_allows_without_console_errors() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Contoso").await;
     let mut users = vec![serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD, "role": "admin"})];

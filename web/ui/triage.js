@@ -1,0 +1,153 @@
+// The triage table: every recommendation with filters and sort, inline risk/effort rating that re-buckets on
+// save, the bucket badge with the rule that placed it, the quick-win tag, mapping chips, and a detail drawer
+// with Microsoft's remediation text sanitised by DOMPurify before it is shown.
+
+import { h } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import htm from 'htm';
+import DOMPurify from 'dompurify';
+import { api } from './api.js';
+
+const html = htm.bind(h);
+const LEVELS = ['high', 'medium', 'low'];
+const BUCKETS = ['P1', 'P2', 'P3', 'P4', 'unrated'];
+const CATEGORIES = ['Identity', 'Device', 'Apps', 'Data', 'Infrastructure'];
+const STATUSES = ['to_address', 'planned', 'in_progress', 'risk_accepted', 'third_party', 'alternate_mitigation', 'completed'];
+const SORTS = [['rank', 'Microsoft rank'], ['score_impact', 'Points available'], ['bucket', 'Bucket'], ['title', 'Title']];
+/** Roles that rate, map and set statuses (DESIGN: engineer, it_manager, ciso). */
+export const OPERATORS = ['engineer', 'it_manager', 'ciso'];
+
+const label = (text) => text.replace(/_/g, ' ');
+const points = (n) => (Math.round(n * 100) / 100).toLocaleString('en');
+
+function Rating({ item, axis, canRate, onRated, onError }) {
+  const value = item.rating[axis] || '';
+  const name = axis === 'risk_reduction' ? 'Risk reduction' : 'Implementation effort';
+  if (!canRate) return html`<span>${value ? label(value) : '—'}</span>`;
+  async function change(event) {
+    const body = { ...pick(item.rating), [axis]: event.currentTarget.value, version: item.rating.version };
+    try {
+      onRated(await api(`/tenants/${item.tenant}/recommendations/${item.id}/rating`, { method: 'PUT', body }));
+    } catch (e) {
+      onError(`${item.title}: ${e.message}`);
+    }
+  }
+  return html`<select aria-label=${`${name} of ${item.title}`} value=${value} onChange=${change}>
+    <option value="" disabled>—</option>
+    ${LEVELS.map((l) => html`<option value=${l}>${l}</option>`)}
+  </select>`;
+}
+
+function pick(rating) {
+  const out = {};
+  if (rating.risk_reduction) out.risk_reduction = rating.risk_reduction;
+  if (rating.implementation_effort) out.implementation_effort = rating.implementation_effort;
+  return out;
+}
+
+function Drawer({ item, canMap, onClose, onChanged }) {
+  const [error, setError] = useState(null);
+  const close = useRef(null);
+  // Keyboard users land in the drawer, and Escape closes it.
+  useEffect(() => {
+    close.current?.focus();
+    const escape = (e) => { if (e.key === 'Escape') onClose(); };
+    window.addEventListener('keydown', escape);
+    return () => window.removeEventListener('keydown', escape);
+  }, [item.id]);
+  const safe = DOMPurify.sanitize(item.remediation || '', { USE_PROFILES: { html: true } });
+  async function unmap(m) {
+    try {
+      await api(`/tenants/${item.tenant}/recommendations/${item.id}/mappings/${m.framework}/${encodeURIComponent(m.control_id)}`, { method: 'DELETE' });
+      onChanged();
+    } catch (e) { setError(e.message); }
+  }
+  async function map(event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    try {
+      await api(`/tenants/${item.tenant}/recommendations/${item.id}/mappings`, {
+        method: 'POST',
+        body: { framework: form.get('framework'), control_id: form.get('control_id').trim() },
+      });
+      event.currentTarget?.reset();
+      onChanged();
+    } catch (e) { setError(e.message); }
+  }
+  return html`
+    <aside class="drawer card" role="dialog" aria-modal="false" aria-labelledby="drawer-title">
+      <button class="link close" ref=${close} onClick=${onClose} aria-label="Close the details">×</button>
+      <h2 id="drawer-title">${item.title}</h2>
+      <p class="muted">${item.external_id || 'not matched to a control id'} · ${item.category || 'no category'} · Microsoft: ${item.ms_state || '—'}</p>
+      ${item.diagnosis && html`<section aria-label="Diagnosis"><p><strong>Why its points are not moving:</strong> ${label(item.diagnosis.class)}</p>
+        <ul>${item.diagnosis.evidence.map((e) => html`<li>${e}</li>`)}</ul></section>`}
+      <h3>Remediation</h3>
+      ${safe ? html`<div class="remediation" dangerouslySetInnerHTML=${{ __html: safe }}></div>` : html`<p class="muted">Microsoft gives no remediation text.</p>`}
+      <h3>Framework controls</h3>
+      <ul class="chips">${item.mappings.map((m) => html`<li class="chip" title=${m.title}>${m.display_id}
+        ${canMap && html`<button class="link" aria-label=${`Remove ${m.display_id}`} onClick=${() => unmap(m)}>×</button>`}</li>`)}</ul>
+      ${canMap && html`<form class="inline" onSubmit=${map}>
+        <label>Framework <select name="framework"><option value="iso27001">ISO 27001</option><option value="nis2">NIS2</option><option value="gdpr">GDPR</option></select></label>
+        <label>Control <input name="control_id" placeholder="5.17 or 21.2.j" required /></label>
+        <button type="submit">Map</button>
+      </form>`}
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+    </aside>`;
+}
+
+export function Triage({ tenant, me, initialFilter }) {
+  const [filter, setFilter] = useState({ sort: 'bucket', ...initialFilter });
+  const [page, setPage] = useState(null);
+  const [error, setError] = useState(null);
+  const [open, setOpen] = useState(null);
+  const canRate = OPERATORS.includes(me.role);
+
+  async function load() {
+    const params = new URLSearchParams({ limit: '500' });
+    for (const [k, v] of Object.entries(filter)) if (v !== '' && v !== false && v !== undefined) params.set(k, String(v));
+    try {
+      const result = await api(`/tenants/${tenant.id}/recommendations?${params}`);
+      setPage(result);
+      setError(null);
+      if (open) setOpen(result.items.find((i) => i.id === open.id) || null);
+    } catch (e) { setError(e.message); }
+  }
+  useEffect(() => { load(); }, [tenant.id, JSON.stringify(filter)]);
+  const set = (key) => (event) => {
+    const target = event.currentTarget;
+    setFilter({ ...filter, [key]: target.type === 'checkbox' ? target.checked : target.value });
+  };
+  function rated(updated) {
+    setPage({ ...page, items: page.items.map((i) => (i.id === updated.id ? updated : i)) });
+  }
+  const items = (page?.items || []).map((i) => ({ ...i, tenant: tenant.id }));
+  return html`
+    <h1>Triage <span class="muted">${tenant.name}</span></h1>
+    <form class="filters" role="search" onSubmit=${(e) => e.preventDefault()}>
+      <label>Bucket <select value=${filter.bucket || ''} onChange=${set('bucket')}><option value="">any</option>${BUCKETS.map((b) => html`<option value=${b}>${b}</option>`)}</select></label>
+      <label>Category <select value=${filter.category || ''} onChange=${set('category')}><option value="">any</option>${CATEGORIES.map((c) => html`<option>${c}</option>`)}</select></label>
+      <label>Status <select value=${filter.status || ''} onChange=${set('status')}><option value="">any</option>${STATUSES.map((s) => html`<option value=${s}>${label(s)}</option>`)}</select></label>
+      <label class="check"><input type="checkbox" checked=${!!filter.regressed} onChange=${set('regressed')} /> Regressed</label>
+      <label>Search <input type="search" value=${filter.q || ''} onInput=${set('q')} placeholder="title or control id" /></label>
+      <label>Sort <select value=${filter.sort} onChange=${set('sort')}>${SORTS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
+    </form>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${page && html`<p class="muted" aria-live="polite">${page.total} recommendations</p>`}
+    <div class="table-wrap"><table class="triage">
+      <thead><tr><th scope="col">Recommendation</th><th scope="col">Category</th><th scope="col">Status</th>
+        <th scope="col">Points available</th><th scope="col">Risk</th><th scope="col">Effort</th><th scope="col">Bucket</th><th scope="col">Controls</th></tr></thead>
+      <tbody>${items.map((item) => html`
+        <tr data-id=${item.id} data-bucket=${item.bucket}>
+          <td><button class="link title" onClick=${() => setOpen(item)}>${item.title}</button>
+            ${item.quick_win && html` <span class="tag">quick win</span>`}${item.regressed && html` <span class="tag bad">regressed</span>`}</td>
+          <td>${item.category || '—'}</td>
+          <td>${label(item.status)}</td>
+          <td class="num">${points(item.points_available)}</td>
+          <td><${Rating} item=${item} axis="risk_reduction" canRate=${canRate} onRated=${rated} onError=${setError} /></td>
+          <td><${Rating} item=${item} axis="implementation_effort" canRate=${canRate} onRated=${rated} onError=${setError} /></td>
+          <td><span class="badge b-${item.bucket}" title=${item.bucket_rule || 'Rate both axes to place it'} data-testid="bucket">${item.bucket}</span></td>
+          <td><ul class="chips">${item.mappings.slice(0, 4).map((m) => html`<li class="chip" title=${m.title}>${m.display_id}</li>`)}${item.mappings.length > 4 && html`<li class="chip">+${item.mappings.length - 4}</li>`}</ul></td>
+        </tr>`)}</tbody>
+    </table></div>
+    ${open && html`<${Drawer} item=${{ ...open, tenant: tenant.id }} canMap=${canRate} onClose=${() => setOpen(null)} onChanged=${load} />`}`;
+}
