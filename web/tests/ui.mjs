@@ -50,6 +50,63 @@ async function triage(page, user) {
   await page.getByRole('link', { name: 'Dashboard' }).click();
 }
 
+/** Signs `user` in on a fresh page that records console errors and failed requests into `problems`. */
+async function session(user, problems) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`${user.username}: console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`${user.username}: page error: ${e.message}`));
+  await page.goto(base);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('score-percent').waitFor({ timeout: 15000 });
+  await page.getByRole('link', { name: 'Register' }).click();
+  await page.getByRole('heading', { name: /Risk-acceptance register/ }).waitFor();
+  return { page, close: () => context.close() };
+}
+
+/** Three people take a proposal to approval: the engineer proposes and submits, the IT manager reviews, the CISO
+ * approves; each is offered only the steps the server allows them, and the item ends risk accepted. */
+async function registerFlow(byRole) {
+  const problems = [];
+  const entry = (page) => page.locator('article.entry[data-reference="RA-0001"]');
+  let { page, close } = await session(byRole.engineer, problems);
+  await page.getByText('Propose a risk acceptance').click();
+  const items = page.getByLabel('Recommendations');
+  await items.selectOption({ index: 0 });
+  const item = (await items.locator('option').first().textContent()).trim();
+  await page.getByLabel('Risk description').fill('Reduces visibility into unsanctioned SaaS app usage');
+  await page.getByLabel('Business justification').fill('Limited SaaS footprint: Microsoft 365 and three approved apps');
+  await page.getByLabel('Compensating controls').fill('Conditional Access blocks non-approved SaaS apps');
+  await page.getByLabel('Residual risk').selectOption('low');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await entry(page).and(page.locator('[data-state="draft"]')).waitFor();
+  await page.getByRole('button', { name: 'Submit RA-0001' }).click();
+  await page.locator('article.entry[data-reference="RA-0001"][data-state="submitted"]').waitFor();
+  check(await page.getByRole('button', { name: 'Approve RA-0001' }).count() === 0, 'the engineer is offered Approve');
+  check(await page.getByRole('button', { name: 'Review RA-0001' }).count() === 0, 'the proposer is offered Review');
+  await page.screenshot({ path: join(shots, 'register-engineer.png'), fullPage: true });
+  await close();
+
+  ({ page, close } = await session(byRole.it_manager, problems));
+  await page.getByRole('button', { name: 'Review RA-0001' }).click();
+  await page.getByLabel('Business context').fill('Budget goes to the EDR rollout this year');
+  await page.getByRole('button', { name: 'Confirm review' }).click();
+  await page.locator('article.entry[data-reference="RA-0001"][data-state="reviewed"]').waitFor();
+  check(await page.getByRole('button', { name: 'Approve RA-0001' }).count() === 0, 'the reviewer is offered Approve');
+  await close();
+
+  ({ page, close } = await session(byRole.ciso, problems));
+  await page.getByRole('button', { name: 'Approve RA-0001' }).click();
+  await page.locator('article.entry[data-reference="RA-0001"][data-state="approved"]').waitFor();
+  const covered = await entry(page).locator('li').first().textContent();
+  check(covered.includes(item) && covered.includes('risk accepted'), `after approval the item reads "${covered}"`);
+  await page.screenshot({ path: join(shots, 'register-approved.png'), fullPage: true });
+  await close();
+  check(problems.length === 0, `register flow: ${problems.join('; ')}`);
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -92,6 +149,8 @@ try {
       await context.close();
     }
   }
+  const byRole = Object.fromEntries(users.map((u) => [u.role, u]));
+  if (byRole.engineer && byRole.it_manager && byRole.ciso) await registerFlow(byRole);
   // A wrong password is refused with the server's words, and nothing else breaks.
   const page = await browser.newPage();
   await page.goto(base);

@@ -2,16 +2,16 @@
 //! Every step carries the version it is based on (428 without, 412 when stale) and is recorded in the entry's
 //! history and the tenant's audit trail.
 
-use actix_web::{HttpRequest, post, web};
-use serde::Deserialize;
+use actix_web::{HttpRequest, get, post, web};
+use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::extract::{Operate, TenantCaller, expected_version};
+use super::extract::{Operate, ReadTenant, TenantCaller, expected_version};
 use super::problem::Problem;
 use super::register::may_ever;
 use super::{Body, PathOf, Reply};
 use crate::domain::register::proposal::check_text;
-use crate::domain::register::workflow::Action;
+use crate::domain::register::workflow::{Action, Attempt, Refusal, options};
 use crate::state::AppState;
 use crate::store::register::{self, RiskAcceptance, StepRequest};
 
@@ -23,7 +23,69 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(approve_risk_acceptance)
         .service(reject_risk_acceptance)
         .service(revoke_risk_acceptance)
-        .service(renew_risk_acceptance);
+        .service(renew_risk_acceptance)
+        .service(risk_acceptance_steps);
+}
+
+/// The steps one person may take on an entry now.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntrySteps {
+    /// What the server would accept from you now: offer only these.
+    pub allowed: Vec<Action>,
+    /// What it would refuse, and why (role, state, separation of duties, impact).
+    pub refused: Vec<RefusedStep>,
+}
+
+/// A step the server would refuse.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RefusedStep {
+    pub action: Action,
+    pub reason: String,
+}
+
+/// The steps open to you
+///
+/// Every workflow step judged for the caller on this entry as it stands, by the same rules the steps enforce:
+/// role, state, separation of duties (proposer, reviewer and approver differ) and the low-impact rule. A user
+/// interface offers exactly `allowed`; the server still judges every step when it is taken.
+#[utoipa::path(
+    tag = "register",
+    params(("tenant_id" = uuid::Uuid, Path), ("entry_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, body = EntrySteps),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin", "ciso", "it_manager", "engineer", "auditor"]))
+)]
+#[get("/tenants/{tenant_id}/risk-acceptances/{entry_id}/steps")]
+async fn risk_acceptance_steps(
+    state: web::Data<AppState>,
+    caller: TenantCaller<ReadTenant>,
+    path: PathOf<(uuid::Uuid, uuid::Uuid)>,
+) -> Reply<web::Json<EntrySteps>> {
+    let id = path?.1;
+    let entry = register::get(&state.db, caller.tenant.id, id, state.clock.now()).await?;
+    let actor = caller.principal.id.to_string();
+    let attempt = Attempt {
+        action: Action::Update,
+        state: entry.state,
+        role: caller.principal.role,
+        actor: &actor,
+        proposer: entry.proposer.id.as_deref().unwrap_or_default(),
+        reviewer: entry.reviewer.as_ref().and_then(|r| r.id.as_deref()),
+        low_impact: if entry.low_impact { Ok(()) } else { Err(entry.low_impact_failure.clone().unwrap_or_default()) },
+    };
+    let mut steps = EntrySteps { allowed: Vec::new(), refused: Vec::new() };
+    for (action, judged) in options(&attempt) {
+        match judged {
+            Ok(_) => steps.allowed.push(action),
+            Err(Refusal::Forbidden(reason) | Refusal::Conflict(reason)) => {
+                steps.refused.push(RefusedStep { action, reason })
+            }
+        }
+    }
+    Ok(web::Json(steps))
 }
 
 const MAX_COMMENT: usize = 5000;

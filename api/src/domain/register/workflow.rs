@@ -200,6 +200,12 @@ pub fn roles_for(action: Action) -> Vec<Role> {
         .collect()
 }
 
+/// Every step judged for one person on one entry, as `attempt` describes them (its `action` is ignored): what the
+/// UI offers, so a button the server would refuse is never shown.
+pub fn options(attempt: &Attempt<'_>) -> Vec<(Action, Result<EntryState, Refusal>)> {
+    Action::ALL.into_iter().map(|action| (action, check(&Attempt { action, ..attempt.clone() }))).collect()
+}
+
 /// Judges an attempt; answers the state the entry moves to.
 pub fn check(attempt: &Attempt<'_>) -> Result<EntryState, Refusal> {
     let action = attempt.action.as_str();
@@ -368,5 +374,25 @@ mod tests {
             check(&attempt(Action::Return, EntryState::Reviewed, Role::Engineer, "eng")),
             Err(Refusal::Forbidden(_))
         ));
+    }
+
+    #[test]
+    fn options_offer_exactly_the_steps_check_accepts() {
+        let allowed = |a: Attempt<'static>| -> Vec<Action> {
+            options(&a).into_iter().filter(|(_, r)| r.is_ok()).map(|(action, _)| action).collect()
+        };
+        assert_eq!(
+            allowed(attempt(Action::Update, EntryState::Reviewed, Role::Ciso, "ciso")),
+            [Action::Return, Action::Approve, Action::Reject]
+        );
+        // The reviewer may not also approve, and an engineer never approves.
+        assert!(
+            !allowed(attempt(Action::Update, EntryState::Reviewed, Role::ItManager, "itm")).contains(&Action::Approve)
+        );
+        assert!(allowed(attempt(Action::Update, EntryState::Reviewed, Role::Engineer, "eng2")).is_empty());
+        assert_eq!(
+            allowed(attempt(Action::Update, EntryState::Submitted, Role::ItManager, "itm2")),
+            [Action::Review, Action::Return]
+        );
     }
 }

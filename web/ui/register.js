@@ -1,0 +1,116 @@
+// The risk-acceptance register: the entries with their state and review-due highlighting, a proposal form for
+// the roles that propose, and on each entry the workflow steps the server says this person may take now
+// (`…/steps`): a button the server would refuse is never offered, and the server still judges every step.
+
+import { h } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import htm from 'htm';
+import { api } from './api.js';
+import { OPERATORS } from './triage.js';
+
+const html = htm.bind(h);
+const label = (text) => text.replace(/_/g, ' ');
+const STEP_LABELS = { submit: 'Submit', review: 'Review', return: 'Return', approve: 'Approve', reject: 'Reject', revoke: 'Revoke', renew: 'Renew' };
+/** What each step asks for before it is sent. */
+const STEP_TEXT = { review: ['business_context', 'Business context'], return: ['reason', 'Reason'], reject: ['reason', 'Reason'], revoke: ['reason', 'Reason'] };
+
+function Propose({ tenant, onProposed }) {
+  const [items, setItems] = useState([]);
+  const [error, setError] = useState(null);
+  const [decision, setDecision] = useState('risk_acceptance');
+  useEffect(() => {
+    api(`/tenants/${tenant.id}/recommendations?status=to_address&limit=500&sort=title`).then((p) => setItems(p.items));
+  }, [tenant.id]);
+  async function submit(event) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const body = {
+      decision,
+      recommendation_ids: form.getAll('recommendation_ids'),
+      risk_description: form.get('risk_description'),
+      business_justification: form.get('business_justification'),
+      compensating_controls: form.get('compensating_controls'),
+      residual_risk: form.get('residual_risk'),
+    };
+    if (decision !== 'risk_acceptance') body.covered_by = form.get('covered_by');
+    try {
+      await api(`/tenants/${tenant.id}/risk-acceptances`, { method: 'POST', body });
+      event.currentTarget?.reset();
+      setError(null);
+      onProposed();
+    } catch (e) { setError(e.message); }
+  }
+  return html`
+    <details class="card">
+      <summary>Propose a risk acceptance</summary>
+      <form class="stack" onSubmit=${submit}>
+        <label>Recommendations <select name="recommendation_ids" multiple required size="5">
+          ${items.map((i) => html`<option value=${i.id}>${i.title}</option>`)}</select></label>
+        <label>Decision <select name="decision" value=${decision} onChange=${(e) => setDecision(e.currentTarget.value)}>
+          <option value="risk_acceptance">Risk acceptance</option><option value="third_party">Third party</option>
+          <option value="alternate_mitigation">Alternate mitigation</option></select></label>
+        ${decision !== 'risk_acceptance' && html`<label>Covered by <input name="covered_by" required /></label>`}
+        <label>Risk description <textarea name="risk_description" required rows="2"></textarea></label>
+        <label>Business justification <textarea name="business_justification" required rows="2"></textarea></label>
+        <label>Compensating controls <textarea name="compensating_controls" required rows="2"></textarea></label>
+        <label>Residual risk <select name="residual_risk"><option>low</option><option>medium</option><option>high</option></select></label>
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        <button type="submit">Save draft</button>
+      </form>
+    </details>`;
+}
+
+function Steps({ tenant, entry, onStepped }) {
+  const [steps, setSteps] = useState(null);
+  const [pending, setPending] = useState(null);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/steps`).then((s) => setSteps(s.allowed.filter((a) => a !== 'update')));
+  }, [entry.id, entry.version]);
+  async function take(action, text) {
+    const body = { version: entry.version };
+    if (STEP_TEXT[action]) body[STEP_TEXT[action][0]] = text;
+    try {
+      await api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/${action}`, { method: 'POST', body });
+      setPending(null);
+      setError(null);
+      onStepped();
+    } catch (e) { setError(e.message); }
+  }
+  if (!steps) return null;
+  return html`<div class="steps">
+    ${steps.map((action) => html`<button type="button" onClick=${() => (STEP_TEXT[action] ? setPending(action) : take(action))}
+      aria-label=${`${STEP_LABELS[action]} ${entry.reference}`}>${STEP_LABELS[action]}</button>`)}
+    ${pending && html`<form class="inline" onSubmit=${(e) => { e.preventDefault(); take(pending, new FormData(e.currentTarget).get('text')); }}>
+      <label>${STEP_TEXT[pending][1]} <input name="text" required /></label>
+      <button type="submit">Confirm ${STEP_LABELS[pending].toLowerCase()}</button>
+      <button type="button" class="link" onClick=${() => setPending(null)}>Cancel</button>
+    </form>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+  </div>`;
+}
+
+export function Register({ tenant, me }) {
+  const [entries, setEntries] = useState(null);
+  const [error, setError] = useState(null);
+  async function load() {
+    try {
+      setEntries((await api(`/tenants/${tenant.id}/risk-acceptances?limit=500`)).items);
+    } catch (e) { setError(e.message); }
+  }
+  useEffect(() => { load(); }, [tenant.id]);
+  return html`
+    <h1>Risk-acceptance register <span class="muted">${tenant.name}</span></h1>
+    ${OPERATORS.includes(me.role) && html`<${Propose} tenant=${tenant} onProposed=${load} />`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${entries && !entries.length && html`<p class="muted">No entries yet.</p>`}
+    <div class="entries">${(entries || []).map((e) => html`
+      <article class="card entry" data-reference=${e.reference} data-state=${e.state}>
+        <h2>${e.reference} <span class=${`state s-${e.state}`}>${label(e.state)}</span>
+          ${e.review_due && html`<span class="tag bad">review due</span>`}${e.needs_re_review && html`<span class="tag bad">needs re-review</span>`}</h2>
+        <p>${label(e.decision)} · residual risk ${e.residual_risk} · ${e.points_at_stake} points at stake${e.low_impact ? ' · low impact' : ''}</p>
+        <ul>${e.recommendations.map((r) => html`<li>${r.title} <span class="muted">(${label(r.status)})</span></li>`)}</ul>
+        <p class="muted">Proposed by ${e.proposer.name}${e.reviewer ? `, reviewed by ${e.reviewer.name}` : ''}${e.approver ? `, approved by ${e.approver.name}` : ''}${e.review_date ? ` · review by ${e.review_date}` : ''}</p>
+        <${Steps} tenant=${tenant} entry=${e} onStepped=${load} />
+      </article>`)}</div>`;
+}
