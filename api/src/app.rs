@@ -93,6 +93,7 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
         login_throttle: Arc::default(),
         importer,
         pack_signer,
+        download_tokens: Arc::default(),
         jobs,
     };
     Ok((state, report))

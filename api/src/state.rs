@@ -23,6 +23,8 @@ pub struct AppState {
     pub login_throttle: Arc<LoginThrottle>,
     /// Imports files and queues connector imports.
     pub importer: Importer,
+    /// Single-use tokens for downloads started from the browser.
+    pub download_tokens: Arc<crate::auth::download_tokens::DownloadTokens>,
     /// Signs evidence-pack manifests with the instance's Ed25519 key.
     pub pack_signer: Arc<PackSigner>,
     /// Background work (connector imports).

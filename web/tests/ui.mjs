@@ -5,7 +5,7 @@
 // node web/tests/ui.mjs  (env: SCOREGRC_URL, SCOREGRC_USERS = JSON [{username, password, role}], SCREENSHOTS)
 
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const base = process.env.SCOREGRC_URL;
@@ -20,6 +20,26 @@ const check = (ok, what) => {
 };
 
 const OPERATORS = ['engineer', 'it_manager', 'ciso'];
+const AUDIT_READERS = ['auditor', 'ciso', 'admin'];
+
+/** The auditor workbook downloads through a single-use token (auditor, ciso, admin); others are not offered it. */
+async function downloads(page, user) {
+  const button = page.getByRole('button', { name: 'Auditor workbook (.xlsx)' });
+  if (!AUDIT_READERS.includes(user.role)) {
+    check(await button.count() === 0, `${user.username} (${user.role}) is offered the auditor workbook`);
+    return;
+  }
+  if (user.role !== 'auditor') return;
+  const started = page.waitForEvent('download');
+  await button.click();
+  const file = await started;
+  const path = join(shots, 'auditor-workbook.xlsx');
+  await file.saveAs(path);
+  const bytes = readFileSync(path);
+  check(bytes.length > 10000 && bytes.subarray(0, 2).toString() === 'PK', `the workbook download is ${bytes.length} bytes`);
+  check(!file.url().includes('Bearer') && file.url().includes('download_token='), `download URL ${file.url()}`);
+  check(file.suggestedFilename().startsWith('scoregrc-auditor-'), `saved as ${file.suggestedFilename()}`);
+}
 
 /** The triage table: operators rate an unrated item and see it placed; everyone else sees no rating controls. */
 async function triage(page, user) {
@@ -120,7 +140,12 @@ try {
       const problems = [];
       page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+      // A link that turns into a download is reported as an aborted request: that one is expected.
+      page.on('requestfailed', (r) => {
+        if (!(r.url().includes('download_token=') && r.failure()?.errorText === 'net::ERR_ABORTED')) {
+          problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`);
+        }
+      });
       page.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`); });
 
       await page.goto(base);
@@ -142,6 +167,7 @@ try {
       // Keyboard: the sign-out button is reachable and labelled.
       check(await page.getByRole('button', { name: 'Sign out' }).isVisible(), `${user.username}: no sign-out button`);
       await page.screenshot({ path: join(shots, `dashboard-${user.role}-${width}.png`), fullPage: true });
+      if (width === 1280) await downloads(page, user);
       if (width === 1280) await triage(page, user);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();

@@ -4,7 +4,7 @@ import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import uPlot from 'uplot';
-import { api } from './api.js';
+import { api, download } from './api.js';
 
 const html = htm.bind(h);
 const STATUSES = [
@@ -57,7 +57,27 @@ function Trend({ days }) {
   return html`<div ref=${box} class="chart" role="img" aria-label=${`Score over the last ${days.length} days`}></div>`;
 }
 
-export function Dashboard({ tenant }) {
+/** Roles that read exports and the audit log (DESIGN: auditor, ciso, admin). */
+const AUDIT_READERS = ['auditor', 'ciso', 'admin'];
+
+function Downloads({ tenant, me }) {
+  const [error, setError] = useState(null);
+  const get = (path) => () => download(`/tenants/${tenant.id}${path}`).catch((e) => setError(e.message));
+  const audit = AUDIT_READERS.includes(me.role);
+  return html`
+    <article class="card" aria-labelledby="downloads-title">
+      <h2 id="downloads-title">Downloads</h2>
+      <div class="steps">
+        ${audit && html`<button type="button" onClick=${get('/exports/auditor.xlsx')}>Auditor workbook (.xlsx)</button>`}
+        ${audit && html`<button type="button" onClick=${get('/exports/evidence-pack.zip')}>Evidence pack (.zip)</button>`}
+        <button type="button" onClick=${get('/exports/triage.xlsx')}>Triage workbook (.xlsx)</button>
+        <button type="button" onClick=${get('/risk-register.csv')}>Risk register (.csv)</button>
+      </div>
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+    </article>`;
+}
+
+export function Dashboard({ tenant, me }) {
   const [state, setState] = useState({ loading: true });
   useEffect(() => {
     const base = `/tenants/${tenant.id}`;
@@ -108,5 +128,6 @@ export function Dashboard({ tenant }) {
           <tbody>${STATUSES.map(([key, label], i) => html`<tr data-status=${key}><th scope="row">${label}</th><td>${counts[i]}</td></tr>`)}</tbody>
         </table>
       </article>
+      <${Downloads} tenant=${tenant} me=${me} />
     </section>`;
 }

@@ -1,6 +1,7 @@
 //! Authentication: password hashing, session tokens (JWT), service-token secrets, and resolving a bearer
 //! credential to the [`Principal`](crate::domain::principal::Principal) it stands for.
 
+pub mod download_tokens;
 pub mod password;
 pub mod principals;
 pub mod service_token;

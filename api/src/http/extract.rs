@@ -66,7 +66,7 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::Internal("application state missing".into()))
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+pub(super) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(AuthError::Missing)?;
     let (scheme, token) = value.split_once(' ').ok_or(AuthError::Missing)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
@@ -77,8 +77,23 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 
 async fn authenticate(req: &HttpRequest) -> Result<(web::Data<AppState>, Principal), ApiError> {
     let state = state(req)?;
-    let principal = state.principals.resolve(&bearer(req)?).await?;
+    let credential = match bearer(req) {
+        Ok(credential) => credential,
+        Err(missing) => download_credential(&state, req).ok_or(missing)?,
+    };
+    let principal = state.principals.resolve(&credential).await?;
     Ok((state, principal))
+}
+
+/// A browser download carries no header: a single-use `download_token` issued for this path stands for the
+/// credential of whoever asked for it (checked again as usual).
+fn download_credential(state: &AppState, req: &HttpRequest) -> Option<String> {
+    use crate::auth::download_tokens::PARAMETER;
+    if req.method() != actix_web::http::Method::GET {
+        return None;
+    }
+    let token = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == PARAMETER)?.1;
+    state.download_tokens.redeem(&token, req.path(), state.clock.now())
 }
 
 fn authorize<P: Policy>(principal: &Principal) -> Result<(), ApiError> {

@@ -13,6 +13,7 @@ pub mod connectors;
 pub mod coverage;
 pub mod diagnosis;
 pub mod download;
+pub mod download_tokens;
 pub mod evidence;
 pub mod evidence_content;
 pub mod evidence_pack;
@@ -78,6 +79,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
     // Inside the scope, so `/api/v1/*` stays one tree; not itself part of the document it serves.
     cfg.route("/openapi.json", aweb::get().to(serve_openapi))
         .configure(auth::configure)
+        .configure(download_tokens::configure)
         .configure(tenants::configure)
         .configure(users::configure)
         .configure(tokens::configure)

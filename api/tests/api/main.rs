@@ -16,6 +16,7 @@ mod delivery;
 mod delivery_email;
 mod diagnosis;
 mod digest;
+mod download_tokens;
 mod errors;
 mod evidence;
 mod evidence_pack;

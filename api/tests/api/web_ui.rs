@@ -1,6 +1,7 @@
 //! The browser UI in a real browser: `web/tests/ui.mjs` drives Debian's headless Chromium through playwright-core
 //! against this server, signing in as every role: the dashboard and its chart, the triage table (the engineer rates
-//! an unrated item and sees it placed; the auditor and admin are offered no rating controls), sign-out. `scripts/test` installs Chromium and `scripts/web` the npm
+//! an unrated item and sees it placed; the auditor and admin are offered no rating controls), the auditor workbook
+//! downloaded through a single-use token, a proposal taken from engineer to IT manager to CISO, sign-out. `scripts/test` installs Chromium and `scripts/web` the npm
 //! packages; screenshots land in `target/ui-screenshots/`.
 
 use chrono::TimeDelta;
