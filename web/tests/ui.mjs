@@ -127,6 +127,26 @@ async function registerFlow(byRole) {
   check(problems.length === 0, `register flow: ${problems.join('; ')}`);
 }
 
+/** The roadmap: the engineer starts the quarter from the suggestion and moves an item to the pilot phase (by the
+ * keyboard-reachable button); read-only roles see the board without controls. */
+async function roadmap(page, user) {
+  await page.getByRole('link', { name: 'Roadmap' }).click();
+  await page.getByRole('heading', { name: /^Roadmap / }).waitFor();
+  if (user.role === 'engineer') {
+    await page.getByRole('button', { name: 'Suggest a plan from P1 and P2' }).click();
+    const card = page.locator('section[data-phase="not_started"] article.item').first();
+    await card.waitFor({ timeout: 10000 });
+    const id = await card.getAttribute('data-id');
+    await card.getByRole('button', { name: /to Pilot$/ }).click();
+    await page.locator(`section[data-phase="pilot"] article.item[data-id="${id}"]`).waitFor({ timeout: 10000 });
+    await page.screenshot({ path: join(shots, 'roadmap-engineer.png'), fullPage: true });
+  } else if (!OPERATORS.includes(user.role)) {
+    check(await page.locator('.board button, main button:has-text("Suggest")').count() === 0,
+      `${user.username} (${user.role}) is offered roadmap controls`);
+  }
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -169,6 +189,7 @@ try {
       await page.screenshot({ path: join(shots, `dashboard-${user.role}-${width}.png`), fullPage: true });
       if (width === 1280) await downloads(page, user);
       if (width === 1280) await triage(page, user);
+      if (width === 1280) await roadmap(page, user);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       check(problems.length === 0, `${user.username} at ${width}px: ${problems.join('; ')}`);

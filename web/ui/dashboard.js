@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import uPlot from 'uplot';
 import { api, download } from './api.js';
+import { quarterOf } from './roadmap.js';
 
 const html = htm.bind(h);
 const STATUSES = [
@@ -85,16 +86,22 @@ export function Dashboard({ tenant, me }) {
       api(`${base}/score`),
       api(`${base}/score/history?days=90`),
       Promise.all(STATUSES.map(([s]) => api(`${base}/recommendations?status=${s}&limit=1`).then((p) => p.total))),
+      api(`${base}/score/comparison`),
+      api(`${base}/recommendations?regressed=true&limit=5`),
+      api(`${base}/risk-acceptances?limit=500`),
+      api(`${base}/roadmaps`).then((plans) => plans.find((p) => p.quarter === quarterOf(me.now)) || null),
     ])
-      .then(([score, history, counts]) => {
+      .then(([score, history, counts, comparison, regressions, register, plan]) => {
         const days = history.filter((d) => d.scope === '');
-        setState({ score: score.m365, day: score.m365_day, days, counts });
+        const due = register.items.filter((e) => e.review_due || e.needs_re_review);
+        setState({ score: score.m365, day: score.m365_day, days, counts, comparison, regressions, due, plan });
       })
       .catch((e) => setState({ error: e.message }));
   }, [tenant.id]);
   if (state.loading) return html`<p class="muted" aria-busy="true">Loading ${tenant.name}…</p>`;
   if (state.error) return html`<p class="error" role="alert">${state.error}</p>`;
-  const { score, day, days, counts } = state;
+  const { score, day, days, counts, comparison, regressions, due, plan } = state;
+  const done = plan ? plan.done : 0;
   const change = monthChange(days);
   return html`
     <h1>${tenant.name}</h1>
@@ -127,6 +134,21 @@ export function Dashboard({ tenant, me }) {
         <table class="counts">
           <tbody>${STATUSES.map(([key, label], i) => html`<tr data-status=${key}><th scope="row">${label}</th><td>${counts[i]}</td></tr>`)}</tbody>
         </table>
+      </article>
+      <article class="card" aria-labelledby="comparison-title">
+        <h2 id="comparison-title">Compared with Microsoft's averages</h2>
+        ${comparison.benchmarks.length
+          ? html`<table class="counts"><tbody>${comparison.benchmarks.map((b) => html`<tr><th scope="row">${b.basis.replace(/([a-z])([A-Z])/g, '$1 $2')}</th>
+              <td>${b.average_percent === null ? '—' : `${points(b.average_percent)}%`}</td>
+              <td class=${b.difference < 0 ? 'down' : 'up'}>${b.difference === null ? '' : `${b.difference >= 0 ? '+' : ''}${points(b.difference)}`}</td></tr>`)}</tbody></table>`
+          : html`<p class="muted">Microsoft's averages arrive with a Graph import.</p>`}
+      </article>
+      <article class="card" aria-labelledby="attention-title">
+        <h2 id="attention-title">Needs attention</h2>
+        <p><a href="#/triage">${regressions.total} regressed</a>${regressions.items.length ? ': ' : ''}${regressions.items.map((r) => r.title).join('; ')}</p>
+        <p><a href="#/register">${due.length} acceptances due for review</a>${due.length ? ': ' : ''}${due.map((e) => e.reference).join(', ')}</p>
+        <p><a href="#/roadmap">${plan ? `${done} of ${plan.items} roadmap items done this quarter` : 'No roadmap for this quarter yet'}</a></p>
+        ${plan && html`<progress max=${plan.items || 1} value=${done} aria-label="Roadmap progress"></progress>`}
       </article>
       <${Downloads} tenant=${tenant} me=${me} />
     </section>`;

@@ -6,11 +6,12 @@ import htm from 'htm';
 import { api, signIn, signOut, token } from './api.js';
 import { Dashboard } from './dashboard.js';
 import { Register } from './register.js';
+import { Roadmap } from './roadmap.js';
 import { Triage } from './triage.js';
 
 const html = htm.bind(h);
 const TENANT = 'scoregrc.tenant';
-const VIEWS = [['dashboard', 'Dashboard'], ['triage', 'Triage'], ['register', 'Register']];
+const VIEWS = [['dashboard', 'Dashboard'], ['triage', 'Triage'], ['roadmap', 'Roadmap'], ['register', 'Register']];
 
 /** The view named by the location hash (`#/triage`), the dashboard by default. */
 function useRoute() {
@@ -94,6 +95,7 @@ function Shell({ me, onSignOut }) {
       ${tenants && !tenants.length && html`<p>You are not a member of any tenant yet: ask an admin to add you.</p>`}
       ${tenant && route === 'dashboard' && html`<${Dashboard} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'triage' && html`<${Triage} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${tenant && route === 'roadmap' && html`<${Roadmap} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'register' && html`<${Register} tenant=${tenant} me=${me} key=${tenant.id} />`}
     </main>`;
 }

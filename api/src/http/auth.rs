@@ -150,6 +150,8 @@ pub struct Me {
     /// The tenants the principal is a member of (empty for admins, who see all).
     pub tenant_ids: Vec<TenantId>,
     pub must_change_password: bool,
+    /// The service's clock now: what "today", "this quarter" and "due" mean to it.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 /// Who am I
@@ -164,7 +166,7 @@ pub struct Me {
     security(("bearer" = ["admin", "ciso", "it_manager", "engineer", "auditor"]))
 )]
 #[get("/me")]
-async fn me(caller: AnyPrincipal) -> HttpResponse {
+async fn me(state: web::Data<AppState>, caller: AnyPrincipal) -> HttpResponse {
     let p = caller.0;
     let (all_tenants, tenant_ids) = match &p.tenants {
         TenantScope::All => (true, Vec::new()),
@@ -178,5 +180,6 @@ async fn me(caller: AnyPrincipal) -> HttpResponse {
         all_tenants,
         tenant_ids,
         must_change_password: p.must_change_password,
+        now: state.clock.now(),
     })
 }
