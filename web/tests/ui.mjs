@@ -147,6 +147,39 @@ async function roadmap(page, user) {
   await page.getByRole('link', { name: 'Dashboard' }).click();
 }
 
+/** Imports and exports: the engineer uploads the portal export and round-trips the triage workbook; the
+ * auditor reads the audit trail and sees the chain intact; the engineer has no audit trail link. */
+async function data(page, user) {
+  if (user.role === 'engineer') {
+    check(await page.getByRole('link', { name: 'Audit trail' }).count() === 0, 'the engineer sees the audit trail link');
+    await page.getByRole('link', { name: 'Imports and exports' }).click();
+    await page.getByLabel('Portal export (CSV or xlsx)').setInputFiles(process.env.SCOREGRC_FIXTURE);
+    await page.getByRole('button', { name: 'Upload' }).first().click();
+    const run = page.getByTestId('import-run');
+    await run.waitFor({ timeout: 15000 });
+    const text = await run.textContent();
+    check(text.includes('csv import: succeeded') && text.includes('10 read'), `the upload shows "${text.slice(0, 120)}"`);
+    const started = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download the triage workbook' }).click();
+    const workbook = join(shots, 'triage.xlsx');
+    await (await started).saveAs(workbook);
+    await page.getByLabel('Edited triage workbook').setInputFiles(workbook);
+    await page.getByRole('button', { name: 'Upload' }).nth(1).click();
+    const result = await page.getByTestId('triage-result').textContent({ timeout: 15000 });
+    check(/\d+ rows read: 0 ratings changed/.test(result), `the unchanged workbook reads "${result}"`);
+    await page.screenshot({ path: join(shots, 'imports-engineer.png'), fullPage: true });
+  } else if (user.role === 'auditor') {
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    const status = await page.getByTestId('chain-status').textContent({ timeout: 15000 });
+    check(status.includes('Chain intact'), `the audit trail says "${status}"`);
+    check(await page.locator('table.triage tbody tr').count() > 10, 'the audit trail lists its rows');
+    await page.screenshot({ path: join(shots, 'audit-auditor.png'), fullPage: true });
+  } else {
+    return;
+  }
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -190,6 +223,7 @@ try {
       if (width === 1280) await downloads(page, user);
       if (width === 1280) await triage(page, user);
       if (width === 1280) await roadmap(page, user);
+      if (width === 1280) await data(page, user);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       check(problems.length === 0, `${user.username} at ${width}px: ${problems.join('; ')}`);

@@ -61,3 +61,26 @@ export async function download(path, query = '') {
   link.click();
   link.remove();
 }
+
+/**
+ * Uploads `file` as the `file` field of a multipart form to `path`, reporting progress (0–1) as it goes (fetch
+ * cannot report upload progress; XMLHttpRequest can). Answers the JSON body; failures throw an `ApiError`.
+ */
+export function upload(path, file, onProgress = () => {}) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', `/api/v1${path}`);
+    request.setRequestHeader('authorization', `Bearer ${token()}`);
+    request.setRequestHeader('accept', 'application/json');
+    request.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    request.onload = () => {
+      const data = request.responseText ? JSON.parse(request.responseText) : null;
+      if (request.status >= 200 && request.status < 300) resolve(data);
+      else reject(new ApiError(request.status, data));
+    };
+    request.onerror = () => reject(new ApiError(0, { detail: 'The upload could not reach the server.' }));
+    const form = new FormData();
+    form.append('file', file, file.name);
+    request.send(form);
+  });
+}

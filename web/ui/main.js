@@ -5,13 +5,24 @@ import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
 import { api, signIn, signOut, token } from './api.js';
 import { Dashboard } from './dashboard.js';
+import { Audit } from './audit.js';
+import { Data } from './data.js';
 import { Register } from './register.js';
 import { Roadmap } from './roadmap.js';
 import { Triage } from './triage.js';
 
 const html = htm.bind(h);
 const TENANT = 'scoregrc.tenant';
-const VIEWS = [['dashboard', 'Dashboard'], ['triage', 'Triage'], ['roadmap', 'Roadmap'], ['register', 'Register']];
+const VIEWS = [
+  ['dashboard', 'Dashboard'],
+  ['triage', 'Triage'],
+  ['roadmap', 'Roadmap'],
+  ['register', 'Register'],
+  ['data', 'Imports and exports'],
+  ['audit', 'Audit trail'],
+];
+/** Views only some roles have (the audit log: auditor, ciso, admin). */
+const ROLES_OF = { audit: ['auditor', 'ciso', 'admin'] };
 
 /** The view named by the location hash (`#/triage`), the dashboard by default. */
 function useRoute() {
@@ -80,7 +91,7 @@ function Shell({ me, onSignOut }) {
   return html`
     <header class="bar">
       <strong class="brand">scoregrc</strong>
-      <nav aria-label="Main">${VIEWS.map(([v, name]) => html`<a href=${`#/${v}`} aria-current=${route === v ? 'page' : undefined}>${name}</a>`)}</nav>
+      <nav aria-label="Main">${VIEWS.filter(([v]) => !ROLES_OF[v] || ROLES_OF[v].includes(me.role)).map(([v, name]) => html`<a href=${`#/${v}`} aria-current=${route === v ? 'page' : undefined}>${name}</a>`)}</nav>
       ${tenants && tenants.length > 1 &&
       html`<label class="switcher">Tenant
         <select value=${tenantId} onChange=${(e) => setTenantId(e.currentTarget.value)}>
@@ -96,6 +107,8 @@ function Shell({ me, onSignOut }) {
       ${tenant && route === 'dashboard' && html`<${Dashboard} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'triage' && html`<${Triage} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'roadmap' && html`<${Roadmap} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${tenant && route === 'data' && html`<${Data} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${tenant && route === 'audit' && html`<${Audit} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'register' && html`<${Register} tenant=${tenant} me=${me} key=${tenant.id} />`}
     </main>`;
 }

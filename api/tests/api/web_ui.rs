@@ -38,6 +38,7 @@ async fn every_role_signs_in_sees_the_dashboard_and_triage_as_its_role_allows_wi
         .env("SCOREGRC_URL", &app.address)
         .env("SCOREGRC_USERS", serde_json::Value::Array(users).to_string())
         .env("SCREENSHOTS", &shots)
+        .env("SCOREGRC_FIXTURE", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portal-export.csv"))
         .run()
         .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
