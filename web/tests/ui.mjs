@@ -61,6 +61,14 @@ async function triage(page, user) {
     check(/^P[1-4]$/.test(bucket), `rating both axes placed the item in "${bucket}"`);
     const rule = await placed.getAttribute('title');
     check(rule && !rule.startsWith('Rate both'), `the badge names no rule ("${rule}")`);
+    // The matrix counts it in its cell, and the cell filters the table down to it.
+    const cell = page.locator('button[data-cell="high/low"]');
+    check((await cell.locator('strong').textContent()) === '1', 'the matrix has one item at high risk, low effort');
+    await cell.click();
+    const shown = await page.locator('table.triage tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+    check(shown.length === 1 && shown[0] === id, `the high/low cell shows ${shown.length} rows`);
+    await page.screenshot({ path: join(shots, 'triage-matrix.png'), fullPage: true });
+    await cell.click();
     await page.locator(`tr[data-id="${id}"] button.title`).click();
     await page.getByRole('dialog').waitFor();
     await page.screenshot({ path: join(shots, 'triage-drawer.png') });

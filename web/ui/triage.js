@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import DOMPurify from 'dompurify';
 import { api } from './api.js';
+import { Matrix } from './matrix.js';
 
 const html = htm.bind(h);
 const LEVELS = ['high', 'medium', 'low'];
@@ -100,6 +101,7 @@ export function Triage({ tenant, me, initialFilter }) {
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
   const [open, setOpen] = useState(null);
+  const [cell, setCell] = useState(null);
   const canRate = OPERATORS.includes(me.role);
 
   async function load() {
@@ -120,7 +122,10 @@ export function Triage({ tenant, me, initialFilter }) {
   function rated(updated) {
     setPage({ ...page, items: page.items.map((i) => (i.id === updated.id ? updated : i)) });
   }
-  const items = (page?.items || []).map((i) => ({ ...i, tenant: tenant.id }));
+  const all = (page?.items || []).map((i) => ({ ...i, tenant: tenant.id }));
+  const items = cell
+    ? all.filter((i) => `${i.rating.risk_reduction}/${i.rating.implementation_effort}` === cell)
+    : all;
   return html`
     <h1>Triage <span class="muted">${tenant.name}</span></h1>
     <form class="filters" role="search" onSubmit=${(e) => e.preventDefault()}>
@@ -132,7 +137,8 @@ export function Triage({ tenant, me, initialFilter }) {
       <label>Sort <select value=${filter.sort} onChange=${set('sort')}>${SORTS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
     </form>
     ${error && html`<p class="error" role="alert">${error}</p>`}
-    ${page && html`<p class="muted" aria-live="polite">${page.total} recommendations</p>`}
+    ${page && html`<${Matrix} items=${all} selected=${cell} onSelect=${setCell} />`}
+    ${page && html`<p class="muted" aria-live="polite">${cell ? `${items.length} of ${page.total} recommendations (matrix cell ${cell.replace('/', ' risk reduction, ')} effort)` : `${page.total} recommendations`}</p>`}
     <div class="table-wrap"><table class="triage">
       <thead><tr><th scope="col">Recommendation</th><th scope="col">Category</th><th scope="col">Status</th>
         <th scope="col">Points available</th><th scope="col">Risk</th><th scope="col">Effort</th><th scope="col">Bucket</th><th scope="col">Controls</th></tr></thead>
