@@ -70,7 +70,12 @@ async function triage(page, user) {
     await page.screenshot({ path: join(shots, 'triage-matrix.png'), fullPage: true });
     await cell.click();
     await page.locator(`tr[data-id="${id}"] button.title`).click();
-    await page.getByRole('dialog').waitFor();
+    const drawer = page.getByRole('dialog');
+    await drawer.waitFor();
+    await drawer.getByLabel('Title').fill('Change ticket CHG-1042');
+    await drawer.getByLabel('or a link').fill('https://servicedesk.example.com/CHG-1042');
+    await drawer.getByRole('button', { name: 'Add evidence' }).click();
+    await drawer.getByRole('link', { name: 'Change ticket CHG-1042' }).waitFor({ timeout: 10000 });
     await page.screenshot({ path: join(shots, 'triage-drawer.png') });
     await page.getByRole('button', { name: 'Close the details' }).click();
   }
@@ -177,6 +182,19 @@ async function data(page, user) {
     check(/\d+ rows read: 0 ratings changed/.test(result), `the unchanged workbook reads "${result}"`);
     await page.screenshot({ path: join(shots, 'imports-engineer.png'), fullPage: true });
   } else if (user.role === 'auditor') {
+    await page.getByRole('link', { name: 'Imports and exports' }).click();
+    const started = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download the evidence pack' }).click();
+    const pack = await started;
+    const path = join(shots, 'evidence-pack.zip');
+    await pack.saveAs(path);
+    const bytes = readFileSync(path);
+    check(bytes.subarray(0, 2).toString() === 'PK' && pack.suggestedFilename().startsWith('scoregrc-evidence-'),
+      `the evidence pack download is ${pack.suggestedFilename()}, ${bytes.length} bytes`);
+    await page.getByRole('link', { name: 'SoA' }).click();
+    const summary = await page.getByTestId('soa-summary').textContent({ timeout: 15000 });
+    check(summary.startsWith('93 controls'), `the SoA says "${summary}"`);
+    await page.screenshot({ path: join(shots, 'soa-auditor.png'), fullPage: true });
     await page.getByRole('link', { name: 'Audit trail' }).click();
     const status = await page.getByTestId('chain-status').textContent({ timeout: 15000 });
     check(status.includes('Chain intact'), `the audit trail says "${status}"`);

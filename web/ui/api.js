@@ -63,10 +63,11 @@ export async function download(path, query = '') {
 }
 
 /**
- * Uploads `file` as the `file` field of a multipart form to `path`, reporting progress (0–1) as it goes (fetch
+ * Uploads `file` as the `file` field of a multipart form to `path` (with the text `fields` before it), reporting
+ * progress (0–1) as it goes (fetch
  * cannot report upload progress; XMLHttpRequest can). Answers the JSON body; failures throw an `ApiError`.
  */
-export function upload(path, file, onProgress = () => {}) {
+export function upload(path, file, onProgress = () => {}, fields = {}) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open('POST', `/api/v1${path}`);
@@ -80,6 +81,7 @@ export function upload(path, file, onProgress = () => {}) {
     };
     request.onerror = () => reject(new ApiError(0, { detail: 'The upload could not reach the server.' }));
     const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) if (value) form.append(name, value);
     form.append('file', file, file.name);
     request.send(form);
   });

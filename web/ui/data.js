@@ -47,6 +47,13 @@ function Upload({ label, accept, path, onDone }) {
   </form>`;
 }
 
+/** The day a year before the service's today. */
+function yearAgo(now) {
+  const day = new Date(now);
+  day.setUTCFullYear(day.getUTCFullYear() - 1);
+  return day.toISOString().slice(0, 10);
+}
+
 export function Data({ tenant, me }) {
   const [run, setRun] = useState(null);
   const [triage, setTriage] = useState(null);
@@ -77,6 +84,21 @@ export function Data({ tenant, me }) {
       </div>
     </section>`}
     ${run && html`<${Run} run=${run} />`}
+    ${['auditor', 'ciso', 'admin'].includes(me.role) && html`<section class="card stack" aria-labelledby="pack-title">
+      <h2 id="pack-title">Evidence pack</h2>
+      <p class="muted">The auditor workbook, every evidence file of the period, the period's audit log and a manifest
+        signed with this instance's key (check it offline with <code>scoregrc verify-pack</code>).</p>
+      <form class="inline" onSubmit=${(e) => {
+        e.preventDefault();
+        const form = new FormData(e.currentTarget);
+        const query = new URLSearchParams({ from: form.get('from'), to: form.get('to') }).toString();
+        download(`${base}/exports/evidence-pack.zip`, query).catch((x) => setError(x.message));
+      }}>
+        <label>From <input type="date" name="from" required value=${yearAgo(me.now)} /></label>
+        <label>To <input type="date" name="to" required value=${me.now.slice(0, 10)} /></label>
+        <button type="submit">Download the evidence pack</button>
+      </form>
+    </section>`}
     <section class="card stack" aria-labelledby="triage-title">
       <h2 id="triage-title">Quarterly triage workbook</h2>
       <div class="steps"><button type="button" onClick=${() => download(`${base}/exports/triage.xlsx`).catch((e) => setError(e.message))}>Download the triage workbook</button></div>

@@ -9,6 +9,7 @@ import { Audit } from './audit.js';
 import { Data } from './data.js';
 import { Register } from './register.js';
 import { Roadmap } from './roadmap.js';
+import { Soa } from './soa.js';
 import { Triage } from './triage.js';
 
 const html = htm.bind(h);
@@ -18,6 +19,7 @@ const VIEWS = [
   ['triage', 'Triage'],
   ['roadmap', 'Roadmap'],
   ['register', 'Register'],
+  ['soa', 'SoA'],
   ['data', 'Imports and exports'],
   ['audit', 'Audit trail'],
 ];
@@ -107,6 +109,7 @@ function Shell({ me, onSignOut }) {
       ${tenant && route === 'dashboard' && html`<${Dashboard} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'triage' && html`<${Triage} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'roadmap' && html`<${Roadmap} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${tenant && route === 'soa' && html`<${Soa} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'data' && html`<${Data} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'audit' && html`<${Audit} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'register' && html`<${Register} tenant=${tenant} me=${me} key=${tenant.id} />`}

@@ -6,6 +6,7 @@ import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
 import { api } from './api.js';
+import { EvidenceList } from './evidence.js';
 import { OPERATORS } from './triage.js';
 
 const html = htm.bind(h);
@@ -112,5 +113,7 @@ export function Register({ tenant, me }) {
         <ul>${e.recommendations.map((r) => html`<li>${r.title} <span class="muted">(${label(r.status)})</span></li>`)}</ul>
         <p class="muted">Proposed by ${e.proposer.name}${e.reviewer ? `, reviewed by ${e.reviewer.name}` : ''}${e.approver ? `, approved by ${e.approver.name}` : ''}${e.review_date ? ` · review by ${e.review_date}` : ''}</p>
         <${Steps} tenant=${tenant} entry=${e} onStepped=${load} />
+        <details><summary>Evidence</summary>
+          <${EvidenceList} tenant=${tenant} targetKind="risk_acceptance" targetId=${e.id} canAdd=${OPERATORS.includes(me.role)} /></details>
       </article>`)}</div>`;
 }

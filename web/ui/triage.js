@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import DOMPurify from 'dompurify';
 import { api } from './api.js';
+import { EvidenceList } from './evidence.js';
 import { Matrix } from './matrix.js';
 
 const html = htm.bind(h);
@@ -93,6 +94,7 @@ function Drawer({ item, canMap, onClose, onChanged }) {
         <button type="submit">Map</button>
       </form>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
+      <${EvidenceList} tenant=${{ id: item.tenant }} targetKind="recommendation" targetId=${item.id} canAdd=${canMap} />
     </aside>`;
 }
 
