@@ -206,6 +206,23 @@ async function data(page, user) {
   await page.getByRole('link', { name: 'Dashboard' }).click();
 }
 
+/** Monitoring, as the CISO: the weekly review shows, and the printable board report opens in a new tab. */
+async function monitoring(page, user) {
+  if (user.role !== 'ciso') return;
+  await page.getByRole('link', { name: 'Monitoring' }).click();
+  await page.getByTestId('weekly-review').waitFor({ timeout: 15000 });
+  const opened = page.context().waitForEvent('page');
+  await page.getByRole('link', { name: /printable .* report/ }).click();
+  const report = await opened;
+  await report.waitForLoadState();
+  const text = await report.textContent('body');
+  check(text.includes('Contoso') && /20\d\d-Q[1-4]/.test(text), 'the board report names the tenant and quarter');
+  check(!report.url().includes('Bearer'), `the report opened at ${report.url()}`);
+  await page.screenshot({ path: join(shots, 'monitoring-ciso.png'), fullPage: true });
+  await report.close();
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -250,6 +267,7 @@ try {
       if (width === 1280) await triage(page, user);
       if (width === 1280) await roadmap(page, user);
       if (width === 1280) await data(page, user);
+      if (width === 1280) await monitoring(page, user);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       check(problems.length === 0, `${user.username} at ${width}px: ${problems.join('; ')}`);

@@ -7,6 +7,7 @@ import { api, signIn, signOut, token } from './api.js';
 import { Dashboard } from './dashboard.js';
 import { Audit } from './audit.js';
 import { Data } from './data.js';
+import { Monitoring } from './monitoring.js';
 import { Register } from './register.js';
 import { Roadmap } from './roadmap.js';
 import { Soa } from './soa.js';
@@ -20,6 +21,7 @@ const VIEWS = [
   ['roadmap', 'Roadmap'],
   ['register', 'Register'],
   ['soa', 'SoA'],
+  ['monitoring', 'Monitoring'],
   ['data', 'Imports and exports'],
   ['audit', 'Audit trail'],
 ];
@@ -110,6 +112,7 @@ function Shell({ me, onSignOut }) {
       ${tenant && route === 'triage' && html`<${Triage} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'roadmap' && html`<${Roadmap} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'soa' && html`<${Soa} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${tenant && route === 'monitoring' && html`<${Monitoring} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'data' && html`<${Data} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'audit' && html`<${Audit} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'register' && html`<${Register} tenant=${tenant} me=${me} key=${tenant.id} />`}

@@ -34,12 +34,13 @@ pub struct DownloadTokens {
     issued: Mutex<HashMap<String, Issued>>,
 }
 
-/// Whether `path` is a download a token may be issued for.
+/// Whether `path` is a download a token may be issued for (the printable board report included).
 pub fn is_download(path: &str) -> bool {
+    let board = path.contains("/reports/board/") && path.ends_with(".html");
     path.starts_with("/api/v1/tenants/")
         && !path.contains("..")
         && !path.contains('?')
-        && DOWNLOADS.iter().any(|suffix| path.ends_with(suffix))
+        && (board || DOWNLOADS.iter().any(|suffix| path.ends_with(suffix)))
 }
 
 fn digest(token: &str) -> String {
@@ -97,6 +98,7 @@ mod tests {
     fn only_downloads_get_tokens() {
         assert!(is_download(PATH));
         assert!(is_download("/api/v1/tenants/t1/evidence/e1/content"));
+        assert!(is_download("/api/v1/tenants/t1/reports/board/2026-Q4.html"));
         assert!(!is_download("/api/v1/tenants/t1/recommendations"));
         assert!(!is_download("/api/v1/users"));
         assert!(!is_download("/api/v1/tenants/t1/../../users/exports/auditor.xlsx"));

@@ -25,7 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[schema(example = json!({"path": "/api/v1/tenants/01900000-0000-7000-8000-000000000000/exports/auditor.xlsx"}))]
 pub struct DownloadRequest {
     /// The download's path (no query): a tenant's `exports/auditor.xlsx`, `exports/triage.xlsx`,
-    /// `exports/evidence-pack.zip`, `risk-register.csv`, or an evidence file's `…/content`.
+    /// `exports/evidence-pack.zip`, `risk-register.csv`, `reports/board/{quarter}.html`, or an evidence file's
+    /// `…/content`.
     pub path: String,
 }
 
