@@ -223,6 +223,36 @@ async function monitoring(page, user) {
   await page.getByRole('link', { name: 'Dashboard' }).click();
 }
 
+/** Administration, as the admin: an account created and made a member, a service token issued (its secret shown
+ * once), a webhook channel added and tested, the audit scope saved; other roles but the CISO have no Admin link. */
+async function admin(page, user) {
+  if (user.role !== 'admin') {
+    const expected = user.role === 'ciso' ? 1 : 0;
+    check(await page.getByRole('link', { name: 'Admin' }).count() === expected, `${user.role}: Admin link shown wrongly`);
+    return;
+  }
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByLabel('Username').fill('ui-newcomer');
+  await page.getByLabel('First password').fill('a long enough first passphrase');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const row = page.locator('tr[data-user="ui-newcomer"]');
+  await row.waitFor({ timeout: 10000 });
+  check((await row.textContent()).includes('member'), 'the new account is a member of the tenant');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).first().fill('nightly-import');
+  await page.getByRole('button', { name: /^Issue a token/ }).click();
+  const secret = await page.locator('code.secret').textContent({ timeout: 10000 });
+  check(secret.startsWith('sgt_'), `the token secret reads "${secret.slice(0, 6)}…"`);
+  await page.getByRole('textbox', { name: 'Name', exact: true }).nth(1).fill('SOC webhook');
+  await page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hook');
+  await page.getByLabel('Signing secret').fill('a signing secret for the browser test');
+  await page.getByRole('button', { name: 'Add a webhook' }).click();
+  await page.getByRole('button', { name: 'send a test' }).click();
+  await page.getByText('A test message to SOC webhook is on its way.').waitFor({ timeout: 10000 });
+  await page.getByRole('button', { name: 'Save the audit scope' }).click();
+  await page.screenshot({ path: join(shots, 'admin.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -268,6 +298,7 @@ try {
       if (width === 1280) await roadmap(page, user);
       if (width === 1280) await data(page, user);
       if (width === 1280) await monitoring(page, user);
+      if (width === 1280) await admin(page, user);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       check(problems.length === 0, `${user.username} at ${width}px: ${problems.join('; ')}`);

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
 import { api, signIn, signOut, token } from './api.js';
 import { Dashboard } from './dashboard.js';
+import { Admin } from './admin.js';
 import { Audit } from './audit.js';
 import { Data } from './data.js';
 import { Monitoring } from './monitoring.js';
@@ -24,9 +25,10 @@ const VIEWS = [
   ['monitoring', 'Monitoring'],
   ['data', 'Imports and exports'],
   ['audit', 'Audit trail'],
+  ['admin', 'Admin'],
 ];
 /** Views only some roles have (the audit log: auditor, ciso, admin). */
-const ROLES_OF = { audit: ['auditor', 'ciso', 'admin'] };
+const ROLES_OF = { audit: ['auditor', 'ciso', 'admin'], admin: ['ciso', 'admin'] };
 
 /** The view named by the location hash (`#/triage`), the dashboard by default. */
 function useRoute() {
@@ -91,7 +93,9 @@ function Shell({ me, onSignOut }) {
     if (tenantId) sessionStorage.setItem(TENANT, tenantId);
   }, [tenantId]);
   const tenant = tenants?.find((t) => t.id === tenantId);
-  const route = useRoute();
+  const asked = useRoute();
+  // A view the role does not have falls back to the dashboard (the server refuses its writes anyway).
+  const route = ROLES_OF[asked] && !ROLES_OF[asked].includes(me.role) ? 'dashboard' : asked;
   return html`
     <header class="bar">
       <strong class="brand">scoregrc</strong>
@@ -115,6 +119,7 @@ function Shell({ me, onSignOut }) {
       ${tenant && route === 'monitoring' && html`<${Monitoring} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'data' && html`<${Data} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'audit' && html`<${Audit} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${tenant && route === 'admin' && html`<${Admin} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'register' && html`<${Register} tenant=${tenant} me=${me} key=${tenant.id} />`}
     </main>`;
 }

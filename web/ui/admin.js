@@ -1,0 +1,160 @@
+// Administration: accounts and their roles, service tokens (the secret shown once), the Graph connector (its
+// secret write-only), alert channels with a test button, and the tenant's audit scope and priority rules.
+// Accounts, tokens, connectors and channels are the admin's; audit scope and rules the CISO's and the admin's.
+
+import { h } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import htm from 'htm';
+import { api } from './api.js';
+
+const html = htm.bind(h);
+const ROLES = ['engineer', 'it_manager', 'ciso', 'auditor', 'admin'];
+const FRAMEWORKS = [['iso27001', 'ISO/IEC 27001:2022'], ['nis2', 'NIS2'], ['gdpr', 'GDPR Art. 32']];
+
+/** Loads `path` into state; answers [value, reload, error, setError]. */
+function useLoad(path) {
+  const [value, setValue] = useState(null);
+  const [error, setError] = useState(null);
+  const reload = () => api(path).then(setValue).catch((e) => setError(e.message));
+  useEffect(() => { reload(); }, [path]);
+  return [value, reload, error, setError];
+}
+
+function Users({ tenant }) {
+  const [page, reload, error, setError] = useLoad('/users?limit=500');
+  const run = (call) => call().then(reload).catch((e) => setError(e.message));
+  function create(event) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const body = { username: f.get('username'), display_name: f.get('display_name') || null, role: f.get('role'), password: f.get('password'), must_change_password: true };
+    run(async () => {
+      const user = await api('/users', { method: 'POST', body });
+      if (user.role !== 'admin') await api(`/tenants/${tenant.id}/members/${user.id}`, { method: 'PUT' });
+    });
+  }
+  const patch = (user, change) => run(() => api(`/users/${user.id}`, { method: 'PATCH', body: { ...change, version: user.version } }));
+  return html`<section class="card wide" aria-labelledby="users-title">
+    <h2 id="users-title">Accounts</h2>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    <div class="table-wrap"><table class="triage"><thead><tr><th scope="col">Account</th><th scope="col">Role</th><th scope="col">In ${tenant.name}</th><th scope="col">State</th></tr></thead>
+      <tbody>${(page?.items || []).map((u) => html`<tr data-user=${u.username}>
+        <th scope="row">${u.username} <span class="muted">${u.display_name}</span></th>
+        <td><select aria-label=${`Role of ${u.username}`} value=${u.role} onChange=${(e) => patch(u, { role: e.currentTarget.value })}>
+          ${ROLES.map((r) => html`<option value=${r}>${r.replace('_', ' ')}</option>`)}</select></td>
+        <td>${u.role === 'admin' ? 'all tenants' : u.tenant_ids.includes(tenant.id) ? html`member <button type="button" class="link" onClick=${() => run(() => api(`/tenants/${tenant.id}/members/${u.id}`, { method: 'DELETE' }))}>remove</button>`
+          : html`<button type="button" class="link" onClick=${() => run(() => api(`/tenants/${tenant.id}/members/${u.id}`, { method: 'PUT' }))}>add</button>`}</td>
+        <td><button type="button" class="link" onClick=${() => patch(u, { disabled: !u.disabled })}>${u.disabled ? 'disabled: enable' : 'enabled: disable'}</button></td>
+      </tr>`)}</tbody></table></div>
+    <form class="inline" onSubmit=${create}>
+      <label>Username <input name="username" required /></label>
+      <label>Display name <input name="display_name" /></label>
+      <label>Role <select name="role">${ROLES.map((r) => html`<option value=${r}>${r.replace('_', ' ')}</option>`)}</select></label>
+      <label>First password <input name="password" type="password" autocomplete="new-password" required minlength="12" /></label>
+      <button type="submit">Create account</button>
+    </form>
+  </section>`;
+}
+
+function Tokens({ tenant }) {
+  const [tokens, reload, error, setError] = useLoad('/tokens?limit=500');
+  const [secret, setSecret] = useState(null);
+  function issue(event) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    api('/tokens', { method: 'POST', body: { name: f.get('name'), role: f.get('role'), tenant_ids: [tenant.id] } })
+      .then((t) => { setSecret(t.secret); reload(); })
+      .catch((e) => setError(e.message));
+  }
+  return html`<section class="card" aria-labelledby="tokens-title">
+    <h2 id="tokens-title">Service tokens</h2>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${secret && html`<p role="status">Copy the secret now; it is not shown again: <code class="secret">${secret}</code></p>`}
+    <ul>${(tokens?.items || []).map((t) => html`<li>${t.name} · ${t.role} · ${t.state}
+      ${t.state === 'active' && html` <button type="button" class="link" onClick=${() => api(`/tokens/${t.id}`, { method: 'DELETE' }).then(reload)}>revoke</button>`}</li>`)}</ul>
+    <form class="inline" onSubmit=${issue}>
+      <label>Name <input name="name" required /></label>
+      <label>Role <select name="role">${ROLES.filter((r) => r !== 'admin').map((r) => html`<option value=${r}>${r.replace('_', ' ')}</option>`)}</select></label>
+      <button type="submit">Issue a token for ${tenant.name}</button>
+    </form>
+  </section>`;
+}
+
+function Channels({ tenant }) {
+  const [page, reload, error, setError] = useLoad(`/tenants/${tenant.id}/alert-channels?limit=100`);
+  const [sent, setSent] = useState(null);
+  function add(event) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    api(`/tenants/${tenant.id}/alert-channels`, { method: 'POST', body: { name: f.get('name'), kind: 'webhook', webhook: { url: f.get('url'), secret: f.get('secret') } } })
+      .then(reload).catch((e) => setError(e.message));
+  }
+  const test = (c) => api(`/tenants/${tenant.id}/alert-channels/${c.id}/test`, { method: 'POST', body: {} })
+    .then(() => setSent(c.name)).catch((e) => setError(e.message));
+  return html`<section class="card" aria-labelledby="channels-title">
+    <h2 id="channels-title">Alert channels</h2>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${sent && html`<p role="status">A test message to ${sent} is on its way.</p>`}
+    <ul>${(page?.items || []).map((c) => html`<li>${c.name} · ${c.kind} · ${c.enabled ? 'enabled' : 'disabled'}
+      <button type="button" class="link" onClick=${() => test(c)}>send a test</button></li>`)}</ul>
+    <form class="stack" onSubmit=${add}>
+      <label>Name <input name="name" required /></label>
+      <label>Webhook URL <input name="url" type="url" required /></label>
+      <label>Signing secret <input name="secret" type="password" required minlength="16" autocomplete="off" /></label>
+      <button type="submit">Add a webhook</button>
+    </form>
+  </section>`;
+}
+
+function Connector({ tenant }) {
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
+  function save(event) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const body = { azure_tenant_id: f.get('azure_tenant_id'), client_id: f.get('client_id'), client_secret: f.get('client_secret') || null };
+    api(`/tenants/${tenant.id}/connectors/graph`, { method: 'PUT', body }).then(() => setSaved(true)).catch((e) => setError(e.message));
+  }
+  return html`<section class="card" aria-labelledby="connector-title">
+    <h2 id="connector-title">Microsoft Graph connector</h2>
+    <form class="stack" onSubmit=${save}>
+      <label>Entra tenant <input name="azure_tenant_id" required placeholder="contoso.onmicrosoft.com" /></label>
+      <label>Application (client) id <input name="client_id" required /></label>
+      <label>Client secret <input name="client_secret" type="password" autocomplete="off" placeholder="write-only: leave empty to keep" /></label>
+      <button type="submit">Save the connector</button>
+    </form>
+    ${saved && html`<p role="status">Saved; the secret is sealed and never shown again.</p>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+  </section>`;
+}
+
+function Governance({ tenant }) {
+  const [scope, reload, error, setError] = useLoad(`/tenants/${tenant.id}/audit-scope`);
+  const [rules] = useLoad(`/tenants/${tenant.id}/priority-rules`);
+  function save(event) {
+    event.preventDefault();
+    const frameworks = new FormData(event.currentTarget).getAll('framework');
+    api(`/tenants/${tenant.id}/audit-scope`, { method: 'PUT', body: { frameworks, version: scope.version } })
+      .then(reload).catch((e) => setError(e.message));
+  }
+  return html`<section class="card" aria-labelledby="governance-title">
+    <h2 id="governance-title">Audit scope and priority rules</h2>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${scope && html`<form class="stack" onSubmit=${save}><fieldset><legend>Frameworks that count for alignment</legend>
+      ${FRAMEWORKS.map(([key, name]) => html`<label class="check"><input type="checkbox" name="framework" value=${key} checked=${scope.frameworks.includes(key)} /> ${name}</label>`)}
+      </fieldset><button type="submit">Save the audit scope</button></form>`}
+    ${rules && html`<table class="counts"><tbody>${rules.rules.map((r) => html`<tr><th scope="row">${r.bucket}</th>
+      <td class="left">${r.name}: risk ${r.risk?.join('/') || 'any'}, effort ${r.effort?.join('/') || 'any'}${r.aligned === null || r.aligned === undefined ? '' : r.aligned ? ', aligned' : ', not aligned'}</td></tr>`)}</tbody></table>`}
+  </section>`;
+}
+
+export function Admin({ tenant, me }) {
+  return html`
+    <h1>Administration <span class="muted">${tenant.name}</span></h1>
+    <section class="grid">
+      ${me.role === 'admin' && html`<${Users} tenant=${tenant} />`}
+      ${me.role === 'admin' && html`<${Tokens} tenant=${tenant} />`}
+      ${me.role === 'admin' && html`<${Connector} tenant=${tenant} />`}
+      ${me.role === 'admin' && html`<${Channels} tenant=${tenant} />`}
+      <${Governance} tenant=${tenant} />
+    </section>`;
+}
