@@ -76,6 +76,9 @@ async function triage(page, user) {
     await drawer.getByLabel('or a link').fill('https://servicedesk.example.com/CHG-1042');
     await drawer.getByRole('button', { name: 'Add evidence' }).click();
     await drawer.getByRole('link', { name: 'Change ticket CHG-1042' }).waitFor({ timeout: 10000 });
+    await drawer.getByLabel('Note').fill('Waiting for the break-glass accounts to be excluded first');
+    await drawer.getByRole('button', { name: 'Add note' }).click();
+    await drawer.getByText('Waiting for the break-glass accounts to be excluded first').waitFor({ timeout: 10000 });
     await page.screenshot({ path: join(shots, 'triage-drawer.png') });
     await page.getByRole('button', { name: 'Close the details' }).click();
   }
@@ -151,7 +154,13 @@ async function roadmap(page, user) {
     await card.waitFor({ timeout: 10000 });
     const id = await card.getAttribute('data-id');
     await card.getByRole('button', { name: /to Pilot$/ }).click();
-    await page.locator(`section[data-phase="pilot"] article.item[data-id="${id}"]`).waitFor({ timeout: 10000 });
+    const piloted = page.locator(`section[data-phase="pilot"] article.item[data-id="${id}"]`);
+    await piloted.waitFor({ timeout: 10000 });
+    await piloted.getByRole('button', { name: /^Edit owner and target date/ }).click();
+    await piloted.getByLabel('Owner (team)', { exact: true }).fill('Identity');
+    await piloted.getByLabel('Target date', { exact: true }).fill('2026-12-15');
+    await piloted.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Identity · due 2026-12-15').waitFor({ timeout: 10000 });
     await page.screenshot({ path: join(shots, 'roadmap-engineer.png'), fullPage: true });
   } else if (!OPERATORS.includes(user.role)) {
     check(await page.locator('.board button, main button:has-text("Suggest")').count() === 0,

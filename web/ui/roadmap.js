@@ -38,6 +38,13 @@ export function Roadmap({ tenant, me }) {
     } catch (e) { setError(e.message); }
     load();
   }
+  const [editing, setEditing] = useState(null);
+  function replan(item, event) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const body = { owner_team: f.get('owner_team') || null, target_date: f.get('target_date') || null, version: item.version };
+    act(() => api(`${base}/items/${item.id}`, { method: 'PATCH', body })).then(() => setEditing(null));
+  }
   const move = (item, phase) => act(() => api(`${base}/items/${item.id}/phase`, { method: 'POST', body: { phase, version: item.version } }));
   const suggest = () => act(() => api(`${base}/suggest`, { method: 'POST', body: {} }));
   if (plan === undefined && !error) return html`<p class="muted" aria-busy="true">Loading the roadmap…</p>`;
@@ -63,7 +70,12 @@ export function Roadmap({ tenant, me }) {
               <p><span class=${`badge b-${item.bucket}`}>${item.bucket}</span> +${points(item.points_available)} points</p>
               <p class="muted">${item.owner.team || (item.owner.user_id ? 'a member' : 'no owner')}${item.target_date ? ` · due ${item.target_date}` : ''}</p>
               ${warningsFor(item.id).map((w) => html`<p class="warning">${w.message}</p>`)}
+              ${canEdit && editing === item.id && html`<form class="stack" onSubmit=${(e) => replan(item, e)}>
+                <label>Owner (team) <input name="owner_team" value=${item.owner.team || ''} /></label>
+                <label>Target date <input type="date" name="target_date" value=${item.target_date || ''} /></label>
+                <button type="submit">Save</button></form>`}
               ${canEdit && html`<div class="steps">
+                <button type="button" class="small" aria-label=${`Edit owner and target date of ${item.title}`} onClick=${() => setEditing(editing === item.id ? null : item.id)}>✎</button>
                 ${column > 0 && html`<button type="button" class="small" aria-label=${`Move ${item.title} back to ${PHASES[column - 1][1]}`} onClick=${() => move(item, PHASES[column - 1][0])}>←</button>`}
                 ${column < PHASES.length - 1 && html`<button type="button" class="small" aria-label=${`Move ${item.title} to ${PHASES[column + 1][1]}`} onClick=${() => move(item, PHASES[column + 1][0])}>→</button>`}
               </div>`}

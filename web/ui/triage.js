@@ -8,6 +8,7 @@ import htm from 'htm';
 import DOMPurify from 'dompurify';
 import { api } from './api.js';
 import { EvidenceList } from './evidence.js';
+import { ItemHistory } from './history.js';
 import { Matrix } from './matrix.js';
 
 const html = htm.bind(h);
@@ -47,7 +48,7 @@ function pick(rating) {
   return out;
 }
 
-function Drawer({ item, canMap, onClose, onChanged }) {
+function Drawer({ item, me, canMap, onClose, onChanged }) {
   const [error, setError] = useState(null);
   const close = useRef(null);
   // Keyboard users land in the drawer, and Escape closes it.
@@ -95,6 +96,7 @@ function Drawer({ item, canMap, onClose, onChanged }) {
       </form>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
       <${EvidenceList} tenant=${{ id: item.tenant }} targetKind="recommendation" targetId=${item.id} canAdd=${canMap} />
+      <${ItemHistory} tenant=${{ id: item.tenant }} item=${item} me=${me} canNote=${canMap} />
     </aside>`;
 }
 
@@ -157,5 +159,5 @@ export function Triage({ tenant, me, initialFilter }) {
           <td><ul class="chips">${item.mappings.slice(0, 4).map((m) => html`<li class="chip" title=${m.title}>${m.display_id}</li>`)}${item.mappings.length > 4 && html`<li class="chip">+${item.mappings.length - 4}</li>`}</ul></td>
         </tr>`)}</tbody>
     </table></div>
-    ${open && html`<${Drawer} item=${{ ...open, tenant: tenant.id }} canMap=${canRate} onClose=${() => setOpen(null)} onChanged=${load} />`}`;
+    ${open && html`<${Drawer} item=${{ ...open, tenant: tenant.id }} me=${me} canMap=${canRate} onClose=${() => setOpen(null)} onChanged=${load} />`}`;
 }
