@@ -262,6 +262,19 @@ async function admin(page, user) {
   await page.getByRole('link', { name: 'Dashboard' }).click();
 }
 
+/** At 390 px every view fits the screen's width (wide tables and the board scroll inside their own box). */
+async function narrow(page) {
+  const views = await page.locator('nav[aria-label="Main"] a').evaluateAll((links) => links.map((a) => a.textContent));
+  for (const view of views) {
+    await page.getByRole('link', { name: view, exact: true }).click();
+    await page.waitForLoadState('networkidle');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(overflow <= 1, `"${view}" is ${overflow} px wider than a 390 px screen`);
+    await page.screenshot({ path: join(shots, `narrow-${view.toLowerCase().replace(/\W+/g, '-')}.png`), fullPage: true });
+  }
+  await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -302,6 +315,7 @@ try {
       // Keyboard: the sign-out button is reachable and labelled.
       check(await page.getByRole('button', { name: 'Sign out' }).isVisible(), `${user.username}: no sign-out button`);
       await page.screenshot({ path: join(shots, `dashboard-${user.role}-${width}.png`), fullPage: true });
+      if (width === 390) await narrow(page);
       if (width === 1280) await downloads(page, user);
       if (width === 1280) await triage(page, user);
       if (width === 1280) await roadmap(page, user);
