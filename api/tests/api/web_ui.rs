@@ -31,6 +31,15 @@ async fn every_role_signs_in_sees_the_dashboard_and_triage_as_its_role_allows_wi
     }
     let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web");
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ui-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    // A triage workbook with a level no one can read, for the UI to show the refused cell.
+    let engineer = app.token_for("ui-engineer", USER_PASSWORD).await;
+    let legacy = crate::triage_workbook::id_of(&app, &tenant, &engineer, "q=block%20legacy").await;
+    let exported = crate::triage_workbook::export(&app, &tenant, &engineer).await;
+    let (broken, _) =
+        crate::triage_workbook::edit(&exported, &serde_json::json!({ legacy: {"Risk Reduction": "Hgh"} }));
+    let broken_path = shots.join("triage-broken.xlsx");
+    std::fs::write(&broken_path, broken).unwrap();
     assert!(web.join("node_modules/playwright-core").exists(), "run ./scripts/web (it installs playwright-core)");
     let output = Command::new("node")
         .arg(web.join("tests/ui.mjs"))
@@ -38,6 +47,7 @@ async fn every_role_signs_in_sees_the_dashboard_and_triage_as_its_role_allows_wi
         .env("SCOREGRC_URL", &app.address)
         .env("SCOREGRC_USERS", serde_json::Value::Array(users).to_string())
         .env("SCREENSHOTS", &shots)
+        .env("SCOREGRC_BROKEN_WORKBOOK", &broken_path)
         .env("SCOREGRC_FIXTURE", PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/portal-export.csv"))
         .run()
         .await;
