@@ -59,6 +59,8 @@ async function triage(page, user) {
     check((await placed.textContent()) === 'unrated', 'one axis rated is still unrated');
     await page.locator(`tr[data-id="${id}"] select`).nth(1).selectOption('low');
     await page.waitForResponse((r) => r.url().endsWith(`/recommendations/${id}/rating`) && r.ok());
+    // The answer is rendered once its body is read: wait for the badge to change rather than read it at once.
+    await placed.filter({ hasNotText: 'unrated' }).waitFor({ timeout: 10000 }).catch(() => {});
     const bucket = await placed.textContent();
     check(/^P[1-4]$/.test(bucket), `rating both axes placed the item in "${bucket}"`);
     const rule = await placed.getAttribute('title');
@@ -217,7 +219,8 @@ async function data(page, user) {
     await page.getByRole('link', { name: 'Audit trail' }).click();
     const status = await page.getByTestId('chain-status').textContent({ timeout: 15000 });
     check(status.includes('Chain intact'), `the audit trail says "${status}"`);
-    check(await page.locator('table.triage tbody tr').count() > 10, 'the audit trail lists its rows');
+    const listed = await page.locator('table.triage tbody tr').nth(10).waitFor({ timeout: 10000 }).then(() => true, () => false);
+    check(listed, 'the audit trail lists its rows');
     await page.screenshot({ path: join(shots, 'audit-auditor.png'), fullPage: true });
   } else {
     return;
@@ -264,7 +267,7 @@ async function admin(page, user) {
   await page.getByRole('textbox', { name: 'Name', exact: true }).nth(1).fill('SOC webhook');
   await page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hook');
   await page.getByLabel('Signing secret').fill('a signing secret for the browser test');
-  await page.getByRole('button', { name: 'Add a webhook' }).click();
+  await page.getByRole('button', { name: 'Add the channel' }).click();
   await page.getByRole('button', { name: 'send a test' }).click();
   await page.getByText('A test message to SOC webhook is on its way.').waitFor({ timeout: 10000 });
   await page.getByRole('button', { name: 'Save the audit scope' }).click();
@@ -279,7 +282,12 @@ async function narrow(page) {
     await page.getByRole('link', { name: view, exact: true }).click();
     await page.waitForLoadState('networkidle');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    check(overflow <= 1, `"${view}" is ${overflow} px wider than a 390 px screen`);
+    // Name the widest element sticking out, so a failure says what to fix.
+    const culprit = overflow > 1 ? await page.evaluate(() => [...document.querySelectorAll('main *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('.table-wrap, .board'))
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().width)} px)`)
+      .slice(-3).join(', ')) : '';
+    check(overflow <= 1, `"${view}" is ${overflow} px wider than a 390 px screen: ${culprit}`);
     await page.screenshot({ path: join(shots, `narrow-${view.toLowerCase().replace(/\W+/g, '-')}.png`), fullPage: true });
   }
   await page.getByRole('link', { name: 'Dashboard', exact: true }).click();

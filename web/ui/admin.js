@@ -81,11 +81,18 @@ function Tokens({ tenant }) {
 
 function Channels({ tenant }) {
   const [page, reload, error, setError] = useLoad(`/tenants/${tenant.id}/alert-channels?limit=100`);
+  const [kind, setKind] = useState('webhook');
   const [sent, setSent] = useState(null);
   function add(event) {
     event.preventDefault();
     const f = new FormData(event.currentTarget);
-    api(`/tenants/${tenant.id}/alert-channels`, { method: 'POST', body: { name: f.get('name'), kind: 'webhook', webhook: { url: f.get('url'), secret: f.get('secret') } } })
+    const settings = {
+      webhook: () => ({ webhook: { url: f.get('url'), secret: f.get('secret') } }),
+      teams: () => ({ teams: { url: f.get('url') } }),
+      email: () => ({ email: { host: f.get('host'), port: Number(f.get('port')), username: f.get('username') || null,
+        password: f.get('password') || null, from: f.get('from'), to: f.get('to').split(/[\s,]+/).filter(Boolean) } }),
+    }[kind]();
+    api(`/tenants/${tenant.id}/alert-channels`, { method: 'POST', body: { name: f.get('name'), kind, ...settings } })
       .then(reload).catch((e) => setError(e.message));
   }
   const test = (c) => api(`/tenants/${tenant.id}/alert-channels/${c.id}/test`, { method: 'POST', body: {} })
@@ -97,32 +104,46 @@ function Channels({ tenant }) {
     <ul>${(page?.items || []).map((c) => html`<li>${c.name} · ${c.kind} · ${c.enabled ? 'enabled' : 'disabled'}
       <button type="button" class="link" onClick=${() => test(c)}>send a test</button></li>`)}</ul>
     <form class="stack" onSubmit=${add}>
+      <label>Kind <select value=${kind} onChange=${(e) => setKind(e.currentTarget.value)}>
+        <option value="webhook">Webhook (signed JSON)</option><option value="teams">Microsoft Teams (workflow URL)</option><option value="email">E-mail (SMTP)</option></select></label>
       <label>Name <input name="name" required /></label>
-      <label>Webhook URL <input name="url" type="url" required /></label>
-      <label>Signing secret <input name="secret" type="password" required minlength="16" autocomplete="off" /></label>
-      <button type="submit">Add a webhook</button>
+      ${kind !== 'email' && html`<label>${kind === 'teams' ? 'Workflow URL' : 'Webhook URL'} <input name="url" type="url" required /></label>`}
+      ${kind === 'webhook' && html`<label>Signing secret <input name="secret" type="password" required minlength="16" autocomplete="off" /></label>`}
+      ${kind === 'email' && html`
+        <label>SMTP host <input name="host" required /></label>
+        <label>Port <input name="port" type="number" value="587" required /></label>
+        <label>SMTP username <input name="username" autocomplete="off" /></label>
+        <label>SMTP password <input name="password" type="password" autocomplete="off" /></label>
+        <label>From <input name="from" required placeholder="scoregrc <alerts@contoso.com>" /></label>
+        <label>To <input name="to" required placeholder="soc@contoso.com" /></label>`}
+      <button type="submit">Add the channel</button>
     </form>
   </section>`;
 }
 
 function Connector({ tenant }) {
+  const [kind, setKind] = useState('graph');
   const [error, setError] = useState(null);
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState(null);
   function save(event) {
     event.preventDefault();
     const f = new FormData(event.currentTarget);
     const body = { azure_tenant_id: f.get('azure_tenant_id'), client_id: f.get('client_id'), client_secret: f.get('client_secret') || null };
-    api(`/tenants/${tenant.id}/connectors/graph`, { method: 'PUT', body }).then(() => setSaved(true)).catch((e) => setError(e.message));
+    if (kind === 'defender') body.subscription_ids = f.get('subscription_ids').split(/[\s,]+/).filter(Boolean);
+    api(`/tenants/${tenant.id}/connectors/${kind}`, { method: 'PUT', body }).then(() => setSaved(kind)).catch((e) => setError(e.message));
   }
   return html`<section class="card" aria-labelledby="connector-title">
-    <h2 id="connector-title">Microsoft Graph connector</h2>
+    <h2 id="connector-title">Connectors</h2>
     <form class="stack" onSubmit=${save}>
+      <label>Source <select value=${kind} onChange=${(e) => setKind(e.currentTarget.value)}>
+        <option value="graph">Microsoft Graph (Secure Score)</option><option value="defender">Defender for Cloud (Azure Resource Manager)</option></select></label>
       <label>Entra tenant <input name="azure_tenant_id" required placeholder="contoso.onmicrosoft.com" /></label>
       <label>Application (client) id <input name="client_id" required /></label>
       <label>Client secret <input name="client_secret" type="password" autocomplete="off" placeholder="write-only: leave empty to keep" /></label>
+      ${kind === 'defender' && html`<label>Subscription ids <textarea name="subscription_ids" rows="2" required></textarea></label>`}
       <button type="submit">Save the connector</button>
     </form>
-    ${saved && html`<p role="status">Saved; the secret is sealed and never shown again.</p>`}
+    ${saved && html`<p role="status">The ${saved} connector is saved; its secret is sealed and never shown again.</p>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}
   </section>`;
 }

@@ -5,6 +5,7 @@ import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
 import { api } from './api.js';
+import { EvidenceList } from './evidence.js';
 import { OPERATORS } from './triage.js';
 
 const html = htm.bind(h);
@@ -70,6 +71,8 @@ export function Roadmap({ tenant, me }) {
               <p><span class=${`badge b-${item.bucket}`}>${item.bucket}</span> +${points(item.points_available)} points</p>
               <p class="muted">${item.owner.team || (item.owner.user_id ? 'a member' : 'no owner')}${item.target_date ? ` · due ${item.target_date}` : ''}</p>
               ${warningsFor(item.id).map((w) => html`<p class="warning">${w.message}</p>`)}
+              <details><summary>Evidence</summary>
+                <${EvidenceList} tenant=${tenant} targetKind="roadmap_item" targetId=${item.id} canAdd=${canEdit} /></details>
               ${canEdit && editing === item.id && html`<form class="stack" onSubmit=${(e) => replan(item, e)}>
                 <label>Owner (team) <input name="owner_team" value=${item.owner.team || ''} /></label>
                 <label>Target date <input type="date" name="target_date" value=${item.target_date || ''} /></label>
