@@ -148,23 +148,66 @@ function Connector({ tenant }) {
   </section>`;
 }
 
+const LEVELS = ['high', 'medium', 'low'];
+
+/** The rule table, edited in place: top to bottom, the first match wins; the server refuses a table that leaves a
+ * rated combination unplaced, and says which. */
+function Rules({ tenant }) {
+  const [stored, reload, error, setError] = useLoad(`/tenants/${tenant.id}/priority-rules`);
+  const [rules, setRules] = useState(null);
+  const [saved, setSaved] = useState(false);
+  useEffect(() => { if (stored) setRules(stored.rules.map((r) => ({ ...r, risk: r.risk || [], effort: r.effort || [] }))); }, [stored]);
+  if (!rules) return null;
+  const change = (i, patch) => { setSaved(false); setRules(rules.map((r, j) => (j === i ? { ...r, ...patch } : r))); };
+  const toggle = (i, axis, level) => {
+    const has = rules[i][axis].includes(level);
+    change(i, { [axis]: has ? rules[i][axis].filter((l) => l !== level) : [...rules[i][axis], level] });
+  };
+  function save(event) {
+    event.preventDefault();
+    api(`/tenants/${tenant.id}/priority-rules`, { method: 'PUT', body: { rules, version: stored.version } })
+      .then(() => { setSaved(true); setError(null); reload(); })
+      .catch((e) => setError(e.message));
+  }
+  return html`<form class="rules" onSubmit=${save} aria-label="Priority rules">
+    <table class="triage"><thead><tr><th scope="col">Rule</th><th scope="col">Bucket</th><th scope="col">Risk reduction</th>
+      <th scope="col">Effort</th><th scope="col">Aligned</th><th scope="col"><span class="visually-hidden">Remove</span></th></tr></thead>
+      <tbody>${rules.map((r, i) => html`<tr data-rule=${r.name}>
+        <td><input aria-label=${`Name of rule ${i + 1}`} value=${r.name} onInput=${(e) => change(i, { name: e.currentTarget.value })} required /></td>
+        <td><select aria-label=${`Bucket of ${r.name}`} value=${r.bucket} onChange=${(e) => change(i, { bucket: e.currentTarget.value })}>
+          ${['P1', 'P2', 'P3', 'P4'].map((b) => html`<option>${b}</option>`)}</select></td>
+        ${['risk', 'effort'].map((axis) => html`<td>${LEVELS.map((l) => html`<label class="check"><input type="checkbox"
+          aria-label=${`${r.name}: ${axis} ${l}`} checked=${r[axis].includes(l)} onChange=${() => toggle(i, axis, l)} /> ${l}</label>`)}</td>`)}
+        <td><select aria-label=${`Alignment of ${r.name}`} value=${r.aligned === true ? 'yes' : r.aligned === false ? 'no' : 'any'}
+          onChange=${(e) => change(i, { aligned: { yes: true, no: false, any: null }[e.currentTarget.value] })}>
+          <option value="any">any</option><option value="yes">aligned</option><option value="no">not aligned</option></select></td>
+        <td><button type="button" class="link" aria-label=${`Remove ${r.name}`} onClick=${() => setRules(rules.filter((_, j) => j !== i))}>×</button></td>
+      </tr>`)}</tbody></table>
+    <div class="steps">
+      <button type="button" onClick=${() => setRules([...rules, { name: `rule-${rules.length + 1}`, bucket: 'P4', risk: [], effort: [], aligned: null }])}>Add a rule</button>
+      <button type="submit">Save the rules</button>
+    </div>
+    ${(stored.warnings || []).map((w) => html`<p class="warning">${w}</p>`)}
+    ${saved && html`<p role="status">Saved: every item is placed by the new rules.</p>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+  </form>`;
+}
+
 function Governance({ tenant }) {
   const [scope, reload, error, setError] = useLoad(`/tenants/${tenant.id}/audit-scope`);
-  const [rules] = useLoad(`/tenants/${tenant.id}/priority-rules`);
   function save(event) {
     event.preventDefault();
     const frameworks = new FormData(event.currentTarget).getAll('framework');
     api(`/tenants/${tenant.id}/audit-scope`, { method: 'PUT', body: { frameworks, version: scope.version } })
       .then(reload).catch((e) => setError(e.message));
   }
-  return html`<section class="card" aria-labelledby="governance-title">
+  return html`<section class="card wide" aria-labelledby="governance-title">
     <h2 id="governance-title">Audit scope and priority rules</h2>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${scope && html`<form class="stack" onSubmit=${save}><fieldset><legend>Frameworks that count for alignment</legend>
       ${FRAMEWORKS.map(([key, name]) => html`<label class="check"><input type="checkbox" name="framework" value=${key} checked=${scope.frameworks.includes(key)} /> ${name}</label>`)}
       </fieldset><button type="submit">Save the audit scope</button></form>`}
-    ${rules && html`<table class="counts"><tbody>${rules.rules.map((r) => html`<tr><th scope="row">${r.bucket}</th>
-      <td class="left">${r.name}: risk ${r.risk?.join('/') || 'any'}, effort ${r.effort?.join('/') || 'any'}${r.aligned === null || r.aligned === undefined ? '' : r.aligned ? ', aligned' : ', not aligned'}</td></tr>`)}</tbody></table>`}
+    <div class="table-wrap"><${Rules} tenant=${tenant} /></div>
   </section>`;
 }
 
