@@ -303,6 +303,30 @@ async function narrow(page) {
   await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
 }
 
+/** The CISO attests an organisational control (no technical mapping) in the SoA; others but the IT manager are
+ * offered no edit. */
+async function soaStatement(page, user) {
+  await page.getByRole('link', { name: 'SoA' }).click();
+  await page.getByTestId('soa-summary').waitFor({ timeout: 15000 });
+  const edit = page.getByRole('button', { name: 'Edit the statement for A.5.1', exact: true });
+  if (user.role !== 'ciso') {
+    check(await edit.count() === (user.role === 'it_manager' ? 1 : 0), `${user.role}: SoA edit offered wrongly`);
+  } else {
+    await edit.click();
+    const form = page.getByRole('form', { name: 'Statement for A.5.1' });
+    await form.getByLabel('Attested implementation').selectOption('implemented');
+    await form.getByLabel('Justification of the attestation').fill('Policies approved by the board on 2026-10-01');
+    await form.getByRole('button', { name: 'Save the statement' }).click();
+    const saved = await form.waitFor({ state: 'detached', timeout: 10000 }).then(() => true, () => false);
+    const row = page.locator('tr[data-control="5.1"]');
+    await row.filter({ hasText: 'by ui-ciso' }).waitFor({ timeout: 10000 }).catch(() => {});
+    const text = await row.textContent();
+    check(saved, `the statement was not saved: "${text.slice(0, 300)}"`);
+    check(text.includes('implemented') && text.includes('by ui-ciso'), `A.5.1 reads "${text.slice(0, 160)}"`);
+  }
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -357,6 +381,7 @@ try {
       if (width === 1280) await roadmap(page, user);
       if (width === 1280) await data(page, user);
       if (width === 1280) await monitoring(page, user);
+      if (width === 1280) await soaStatement(page, user);
       if (width === 1280) await admin(page, user);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
