@@ -80,6 +80,13 @@ async function triage(page, user) {
     await drawer.getByLabel('or a link').fill('https://servicedesk.example.com/CHG-1042');
     await drawer.getByRole('button', { name: 'Add evidence' }).click();
     await drawer.getByRole('link', { name: 'Change ticket CHG-1042' }).waitFor({ timeout: 10000 });
+    // A correction is a new version; the first stays, marked as corrected.
+    await drawer.getByRole('button', { name: 'Correct' }).click();
+    await drawer.getByLabel('Title').fill('Change ticket CHG-1042 (closed)');
+    await drawer.getByLabel('or a link').fill('https://servicedesk.example.com/CHG-1042?closed');
+    await drawer.getByRole('button', { name: 'Add the corrected version' }).click();
+    await drawer.getByRole('link', { name: 'Change ticket CHG-1042 (closed)' }).waitFor({ timeout: 10000 });
+    check(await drawer.getByText('corrected by a newer version').count() === 1, 'the first version is not marked as corrected');
     await drawer.getByLabel('Note').fill('Waiting for the break-glass accounts to be excluded first');
     await drawer.getByRole('button', { name: 'Add note' }).click();
     await drawer.getByText('Waiting for the break-glass accounts to be excluded first').waitFor({ timeout: 10000 });

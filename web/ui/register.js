@@ -114,6 +114,6 @@ export function Register({ tenant, me }) {
         <p class="muted">Proposed by ${e.proposer.name}${e.reviewer ? `, reviewed by ${e.reviewer.name}` : ''}${e.approver ? `, approved by ${e.approver.name}` : ''}${e.review_date ? ` · review by ${e.review_date}` : ''}</p>
         <${Steps} tenant=${tenant} entry=${e} onStepped=${load} />
         <details><summary>Evidence</summary>
-          <${EvidenceList} tenant=${tenant} targetKind="risk_acceptance" targetId=${e.id} canAdd=${OPERATORS.includes(me.role)} /></details>
+          <${EvidenceList} tenant=${tenant} targetKind="risk_acceptance" targetId=${e.id} canAdd=${OPERATORS.includes(me.role)} canDelete=${me.role === 'admin'} /></details>
       </article>`)}</div>`;
 }

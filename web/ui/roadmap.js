@@ -72,7 +72,7 @@ export function Roadmap({ tenant, me }) {
               <p class="muted">${item.owner.team || (item.owner.user_id ? 'a member' : 'no owner')}${item.target_date ? ` · due ${item.target_date}` : ''}</p>
               ${warningsFor(item.id).map((w) => html`<p class="warning">${w.message}</p>`)}
               <details><summary>Evidence</summary>
-                <${EvidenceList} tenant=${tenant} targetKind="roadmap_item" targetId=${item.id} canAdd=${canEdit} /></details>
+                <${EvidenceList} tenant=${tenant} targetKind="roadmap_item" targetId=${item.id} canAdd=${canEdit} canDelete=${me.role === 'admin'} /></details>
               ${canEdit && editing === item.id && html`<form class="stack" onSubmit=${(e) => replan(item, e)}>
                 <label>Owner (team) <input name="owner_team" value=${item.owner.team || ''} /></label>
                 <label>Target date <input type="date" name="target_date" value=${item.target_date || ''} /></label>

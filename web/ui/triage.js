@@ -95,7 +95,7 @@ function Drawer({ item, me, canMap, onClose, onChanged }) {
         <button type="submit">Map</button>
       </form>`}
       ${error && html`<p class="error" role="alert">${error}</p>`}
-      <${EvidenceList} tenant=${{ id: item.tenant }} targetKind="recommendation" targetId=${item.id} canAdd=${canMap} />
+      <${EvidenceList} tenant=${{ id: item.tenant }} targetKind="recommendation" targetId=${item.id} canAdd=${canMap} canDelete=${me.role === 'admin'} />
       <${ItemHistory} tenant=${{ id: item.tenant }} item=${item} me=${me} canNote=${canMap} />
     </aside>`;
 }
