@@ -334,6 +334,24 @@ async function soaStatement(page, user) {
   await page.getByRole('link', { name: 'Dashboard' }).click();
 }
 
+/** The IT manager approves a planned change and locks the quarter's baseline (the engineer made the plan). */
+async function roadmapSignOff(user) {
+  const problems = [];
+  const { page, close } = await session(user, problems);
+  await page.getByRole('link', { name: 'Roadmap' }).click();
+  const card = page.locator('article.item').first();
+  await card.waitFor({ timeout: 10000 });
+  await card.getByText('Change record').click();
+  await card.getByRole('button', { name: 'Approve' }).click();
+  await page.locator('article.item').first().getByText('approved by ui-it-manager').waitFor({ timeout: 10000 });
+  await page.getByRole('button', { name: 'Lock the baseline' }).click();
+  const baseline = await page.getByTestId('baseline').filter({ hasText: 'locked by' }).textContent({ timeout: 10000 });
+  check(baseline.includes('Baseline locked by ui-it-manager'), `the baseline reads "${baseline}"`);
+  await page.screenshot({ path: join(shots, 'roadmap-it-manager.png'), fullPage: true });
+  await close();
+  check(problems.length === 0, `roadmap sign-off: ${problems.join('; ')}`);
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -398,6 +416,7 @@ try {
   }
   const byRole = Object.fromEntries(users.map((u) => [u.role, u]));
   if (byRole.engineer && byRole.it_manager && byRole.ciso) await registerFlow(byRole);
+  if (byRole.it_manager) await roadmapSignOff(byRole.it_manager);
   // A wrong password is refused with the server's words, and nothing else breaks.
   const page = await browser.newPage();
   await page.goto(base);

@@ -24,6 +24,8 @@ export function Roadmap({ tenant, me }) {
   const [plan, setPlan] = useState(undefined);
   const [error, setError] = useState(null);
   const canEdit = OPERATORS.includes(me.role);
+  // Management sign-off (DESIGN: it_manager, ciso): the baseline and the change records' approvals.
+  const canApprove = ['it_manager', 'ciso'].includes(me.role);
   async function load() {
     try {
       // The list says whether the quarter has a plan, so a quarter without one is not a failed request.
@@ -47,6 +49,15 @@ export function Roadmap({ tenant, me }) {
     act(() => api(`${base}/items/${item.id}`, { method: 'PATCH', body })).then(() => setEditing(null));
   }
   const move = (item, phase) => act(() => api(`${base}/items/${item.id}/phase`, { method: 'POST', body: { phase, version: item.version } }));
+  const lock = () => act(() => api(`${base}/baseline`, { method: 'POST', body: {} }));
+  const approveAsItManager = (item) =>
+    act(() => api(`${base}/items/${item.id}/approvals/it-manager`, { method: 'POST', body: { version: item.version } }));
+  function recordLead(item, event) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const body = { name: f.get('name'), approved_on: f.get('approved_on'), evidence_url: f.get('evidence_url') || null, version: item.version };
+    act(() => api(`${base}/items/${item.id}/approvals/business-lead`, { method: 'POST', body }));
+  }
   const suggest = () => act(() => api(`${base}/suggest`, { method: 'POST', body: {} }));
   if (plan === undefined && !error) return html`<p class="muted" aria-busy="true">Loading the roadmap…</p>`;
   const warningsFor = (id) => (plan?.warnings || []).filter((w) => w.item_id === id);
@@ -59,6 +70,10 @@ export function Roadmap({ tenant, me }) {
       <p>${plan.items.length} items · today ${points(plan.projection.today_percent)}% → projected
         ${' '}<strong>${points(plan.projection.projected_percent)}%</strong> (+${points(plan.projection.points_gained)} points)</p>
       ${plan.warnings.filter((w) => !w.item_id).map((w) => html`<p class="warning" role="note">${w.message}</p>`)}
+      <p data-testid="baseline">${plan.baseline_locked_at
+        ? `Baseline locked by ${plan.baseline_locked_by} on ${plan.baseline_locked_at.slice(0, 10)}`
+        : 'No baseline yet: lock one to measure delivery against it.'}
+        ${canApprove && !plan.baseline_locked_at && html` <button type="button" onClick=${lock}>Lock the baseline</button>`}</p>
       <div class="board">${PHASES.map(([phase, name], column) => html`
         <section class="column" aria-label=${name} data-phase=${phase}
           onDragOver=${(e) => canEdit && e.preventDefault()}
@@ -71,6 +86,16 @@ export function Roadmap({ tenant, me }) {
               <p><span class=${`badge b-${item.bucket}`}>${item.bucket}</span> +${points(item.points_available)} points</p>
               <p class="muted">${item.owner.team || (item.owner.user_id ? 'a member' : 'no owner')}${item.target_date ? ` · due ${item.target_date}` : ''}</p>
               ${warningsFor(item.id).map((w) => html`<p class="warning">${w.message}</p>`)}
+              <details><summary>Change record</summary>
+                <p>IT manager: ${item.change_record.it_manager_approval ? `approved by ${item.change_record.it_manager_approval.by}` : 'not yet'}
+                  ${me.role === 'it_manager' && !item.change_record.it_manager_approval && html` <button type="button" class="small" onClick=${() => approveAsItManager(item)}>Approve</button>`}</p>
+                <p>Business lead: ${item.change_record.business_lead_approval ? `${item.change_record.business_lead_approval.name}, ${item.change_record.business_lead_approval.approved_on}` : 'not recorded'}</p>
+                ${canApprove && !item.change_record.business_lead_approval && html`<form class="stack" onSubmit=${(e) => recordLead(item, e)}>
+                  <label>Business lead <input name="name" required /></label>
+                  <label>Approved on <input type="date" name="approved_on" required /></label>
+                  <label>Evidence link <input type="url" name="evidence_url" /></label>
+                  <button type="submit">Record the approval</button></form>`}
+              </details>
               <details><summary>Evidence</summary>
                 <${EvidenceList} tenant=${tenant} targetKind="roadmap_item" targetId=${item.id} canAdd=${canEdit} canDelete=${me.role === 'admin'} /></details>
               ${canEdit && editing === item.id && html`<form class="stack" onSubmit=${(e) => replan(item, e)}>
