@@ -150,6 +150,15 @@ async function registerFlow(byRole) {
   const covered = await entry(page).locator('li').first().textContent();
   check(covered.includes(item) && covered.includes('risk accepted'), `after approval the item reads "${covered}"`);
   await page.screenshot({ path: join(shots, 'register-approved.png'), fullPage: true });
+  // Renewal, then a refused renewal, which revokes the entry.
+  await page.getByRole('button', { name: 'Renew RA-0001' }).click();
+  await page.getByLabel('Why renew').fill('Still no budget for the DLP rollout');
+  await page.getByRole('button', { name: 'Confirm renew' }).click();
+  await page.getByRole('button', { name: 'Refuse renewal RA-0001' }).waitFor({ timeout: 10000 });
+  await page.getByRole('button', { name: 'Refuse renewal RA-0001' }).click();
+  await page.getByLabel('Why the renewal is refused').fill('The DLP rollout is funded now');
+  await page.getByRole('button', { name: 'Confirm refuse renewal' }).click();
+  await page.locator('article.entry[data-reference="RA-0001"][data-state="revoked"]').waitFor({ timeout: 10000 });
   await close();
   check(problems.length === 0, `register flow: ${problems.join('; ')}`);
 }

@@ -11,9 +11,19 @@ import { OPERATORS } from './triage.js';
 
 const html = htm.bind(h);
 const label = (text) => text.replace(/_/g, ' ');
-const STEP_LABELS = { submit: 'Submit', review: 'Review', return: 'Return', approve: 'Approve', reject: 'Reject', revoke: 'Revoke', renew: 'Renew' };
+const STEP_LABELS = {
+  submit: 'Submit', review: 'Review', return: 'Return', approve: 'Approve', reject: 'Reject', revoke: 'Revoke', renew: 'Renew',
+  refuse: 'Refuse renewal',
+};
 /** What each step asks for before it is sent. */
-const STEP_TEXT = { review: ['business_context', 'Business context'], return: ['reason', 'Reason'], reject: ['reason', 'Reason'], revoke: ['reason', 'Reason'] };
+const STEP_TEXT = {
+  review: ['business_context', 'Business context'],
+  return: ['reason', 'Reason'],
+  reject: ['reason', 'Reason'],
+  revoke: ['reason', 'Reason'],
+  renew: ['comment', 'Why renew'],
+  refuse: ['comment', 'Why the renewal is refused'],
+};
 
 function Propose({ tenant, onProposed }) {
   const [items, setItems] = useState([]);
@@ -66,13 +76,17 @@ function Steps({ tenant, entry, onStepped }) {
   const [pending, setPending] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
-    api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/steps`).then((s) => setSteps(s.allowed.filter((a) => a !== 'update')));
+    // Refusing a renewal is the renew step answered no (it revokes the entry), offered wherever renewing is.
+    api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/steps`)
+      .then((s) => setSteps(s.allowed.filter((a) => a !== 'update').flatMap((a) => (a === 'renew' ? ['renew', 'refuse'] : [a]))));
   }, [entry.id, entry.version]);
   async function take(action, text) {
     const body = { version: entry.version };
     if (STEP_TEXT[action]) body[STEP_TEXT[action][0]] = text;
+    if (action === 'renew' || action === 'refuse') body.renew = action === 'renew';
+    const path = action === 'refuse' ? 'renew' : action;
     try {
-      await api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/${action}`, { method: 'POST', body });
+      await api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/${path}`, { method: 'POST', body });
       setPending(null);
       setError(null);
       onStepped();
