@@ -7,6 +7,9 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const base = process.env.SCOREGRC_URL;
 const users = JSON.parse(process.env.SCOREGRC_USERS || '[]');
@@ -17,6 +20,8 @@ mkdirSync(shots, { recursive: true });
 const failures = [];
 /** While set, the one refusal a step provokes on purpose (422 for a bad workbook) is not a problem. */
 let refusalExpected = false;
+/** What the accessibility audit looked at. */
+const audited = { views: 0, passes: 0, minor: 0 };
 const check = (ok, what) => {
   if (!ok) failures.push(what);
 };
@@ -361,6 +366,36 @@ async function roadmapSignOff(user) {
   check(problems.length === 0, `roadmap sign-off: ${problems.join('; ')}`);
 }
 
+/** axe-core over every view as the admin (who sees them all): no serious or critical WCAG 2.1 A/AA violation. The
+ * audit's script needs its own context with the page's CSP bypassed; the app's own pages never run it. */
+async function accessibility(user) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  const audit = async (name) => {
+    await page.addScriptTag({ content: axeSource });
+    const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
+    audited.views += 1;
+    audited.passes += result.passes.length;
+    audited.minor += result.violations.filter((x) => !['serious', 'critical'].includes(x.impact)).length;
+    for (const v of result.violations.filter((x) => ['serious', 'critical'].includes(x.impact))) {
+      failures.push(`accessibility, ${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    }
+  };
+  await audit('sign-in');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('score-percent').waitFor({ timeout: 15000 });
+  const views = await page.locator('nav[aria-label="Main"] a').evaluateAll((links) => links.map((a) => a.textContent));
+  for (const view of views) {
+    await page.getByRole('link', { name: view, exact: true }).click();
+    await page.waitForLoadState('networkidle');
+    await audit(view);
+  }
+  await context.close();
+}
+
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -424,6 +459,7 @@ try {
     }
   }
   const byRole = Object.fromEntries(users.map((u) => [u.role, u]));
+  if (byRole.admin) await accessibility(byRole.admin);
   if (byRole.engineer && byRole.it_manager && byRole.ciso) await registerFlow(byRole);
   if (byRole.it_manager) await roadmapSignOff(byRole.it_manager);
   // A wrong password is refused with the server's words, and nothing else breaks.
@@ -443,3 +479,4 @@ if (failures.length) {
   process.exit(1);
 }
 console.log(`UI checks passed for ${users.length} users; screenshots in ${shots}`);
+console.log(`accessibility: ${audited.views} views audited by axe-core, ${audited.passes} rule passes, no serious or critical violation, ${audited.minor} minor or moderate`);

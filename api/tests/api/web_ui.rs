@@ -55,6 +55,8 @@ async fn every_role_signs_in_sees_the_dashboard_and_triage_as_its_role_allows_wi
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the UI checks failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("UI checks passed for 5 users"), "{stdout}");
+    assert!(stdout.contains("accessibility: 10 views audited by axe-core"), "{stdout}");
+    println!("{stdout}");
     for shot in
         ["dashboard-admin-1280.png", "dashboard-admin-390.png", "dashboard-auditor-1280.png", "sign-in-refused.png"]
     {
