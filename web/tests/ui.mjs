@@ -292,6 +292,13 @@ async function admin(page, user) {
   await page.getByRole('button', { name: 'send a test' }).click();
   await page.getByText('A test message to SOC webhook is on its way.').waitFor({ timeout: 10000 });
   await page.getByRole('button', { name: 'Save the audit scope' }).click();
+  await page.getByLabel('New tenant').fill('Fabrikam');
+  await page.getByRole('button', { name: 'Create the tenant' }).click();
+  await page.locator('li[data-tenant="Fabrikam"]').getByRole('button', { name: 'archive' }).click();
+  await page.locator('li[data-tenant="Fabrikam"]').filter({ hasText: '(archived)' }).waitFor({ timeout: 10000 });
+  await page.getByLabel(/Alert when the score drops/).fill('3.5');
+  await page.getByRole('button', { name: 'Save the threshold' }).click();
+  await page.getByText('Saved.', { exact: true }).waitFor({ timeout: 10000 });
   // A rule table that leaves rated items unplaced is refused with the server's reason; the default saves.
   await page.getByRole('button', { name: 'Remove backlog' }).click();
   refusalExpected = true;

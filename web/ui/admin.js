@@ -22,6 +22,13 @@ function useLoad(path) {
 
 function Users({ tenant }) {
   const [page, reload, error, setError] = useLoad('/users?limit=500');
+  const [resetting, setResetting] = useState(null);
+  function reset(user, event) {
+    event.preventDefault();
+    const new_password = new FormData(event.currentTarget).get('password');
+    api(`/users/${user.id}/password-reset`, { method: 'POST', body: { new_password } })
+      .then(() => { setResetting(null); reload(); }).catch((e) => setError(e.message));
+  }
   const run = (call) => call().then(reload).catch((e) => setError(e.message));
   function create(event) {
     event.preventDefault();
@@ -43,7 +50,11 @@ function Users({ tenant }) {
           ${ROLES.map((r) => html`<option value=${r}>${r.replace('_', ' ')}</option>`)}</select></td>
         <td>${u.role === 'admin' ? 'all tenants' : u.tenant_ids.includes(tenant.id) ? html`member <button type="button" class="link" onClick=${() => run(() => api(`/tenants/${tenant.id}/members/${u.id}`, { method: 'DELETE' }))}>remove</button>`
           : html`<button type="button" class="link" onClick=${() => run(() => api(`/tenants/${tenant.id}/members/${u.id}`, { method: 'PUT' }))}>add</button>`}</td>
-        <td><button type="button" class="link" onClick=${() => patch(u, { disabled: !u.disabled })}>${u.disabled ? 'disabled: enable' : 'enabled: disable'}</button></td>
+        <td><button type="button" class="link" onClick=${() => patch(u, { disabled: !u.disabled })}>${u.disabled ? 'disabled: enable' : 'enabled: disable'}</button>
+          <button type="button" class="link" onClick=${() => setResetting(u.id)}>reset password</button>
+          ${resetting === u.id && html`<form class="inline" onSubmit=${(e) => reset(u, e)}>
+            <label>Temporary password <input name="password" type="password" autocomplete="new-password" required minlength="12" /></label>
+            <button type="submit">Reset</button></form>`}</td>
       </tr>`)}</tbody></table></div>
     <form class="inline" onSubmit=${create}>
       <label>Username <input name="username" required /></label>
@@ -148,6 +159,46 @@ function Connector({ tenant }) {
   </section>`;
 }
 
+/** Tenants: create one, rename, archive (its data and trail stay) or restore. Archived tenants leave the switcher. */
+function Tenants() {
+  const [page, reload, error, setError] = useLoad('/tenants?limit=500');
+  function create(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    api('/tenants', { method: 'POST', body: { name: new FormData(form).get('name') } })
+      .then(() => { form.reset(); reload(); }).catch((e) => setError(e.message));
+  }
+  const archive = (t) => api(`/tenants/${t.id}`, { method: 'PATCH', body: { archived: !t.archived, version: t.version } })
+    .then(reload).catch((e) => setError(e.message));
+  return html`<section class="card" aria-labelledby="tenants-title">
+    <h2 id="tenants-title">Tenants</h2>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    <ul>${(page?.items || []).map((t) => html`<li data-tenant=${t.name}>${t.name}${t.archived ? ' (archived)' : ''}
+      <button type="button" class="link" onClick=${() => archive(t)}>${t.archived ? 'restore' : 'archive'}</button></li>`)}</ul>
+    <form class="inline" onSubmit=${create}><label>New tenant <input name="name" required /></label><button type="submit">Create the tenant</button></form>
+  </section>`;
+}
+
+/** The score drop that raises an alert, in percentage points. */
+function Thresholds({ tenant }) {
+  const [stored, reload, error, setError] = useLoad(`/tenants/${tenant.id}/alert-thresholds`);
+  const [saved, setSaved] = useState(false);
+  if (!stored) return null;
+  function save(event) {
+    event.preventDefault();
+    const points = Number(new FormData(event.currentTarget).get('points'));
+    api(`/tenants/${tenant.id}/alert-thresholds`, { method: 'PUT', body: { score_drop_points: points, version: stored.version } })
+      .then(() => { setSaved(true); reload(); }).catch((e) => setError(e.message));
+  }
+  return html`<form class="inline" onSubmit=${save}>
+    <label>Alert when the score drops by more than (percentage points)
+      <input name="points" type="number" step="0.1" min="0" value=${stored.score_drop_points} required /></label>
+    <button type="submit">Save the threshold</button>
+    ${saved && html`<span role="status">Saved.</span>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+  </form>`;
+}
+
 const LEVELS = ['high', 'medium', 'low'];
 
 /** The rule table, edited in place: top to bottom, the first match wins; the server refuses a table that leaves a
@@ -207,6 +258,7 @@ function Governance({ tenant }) {
     ${scope && html`<form class="stack" onSubmit=${save}><fieldset><legend>Frameworks that count for alignment</legend>
       ${FRAMEWORKS.map(([key, name]) => html`<label class="check"><input type="checkbox" name="framework" value=${key} checked=${scope.frameworks.includes(key)} /> ${name}</label>`)}
       </fieldset><button type="submit">Save the audit scope</button></form>`}
+    <${Thresholds} tenant=${tenant} />
     <div class="table-wrap"><${Rules} tenant=${tenant} /></div>
   </section>`;
 }
@@ -216,6 +268,7 @@ export function Admin({ tenant, me }) {
     <h1>Administration <span class="muted">${tenant.name}</span></h1>
     <section class="grid">
       ${me.role === 'admin' && html`<${Users} tenant=${tenant} />`}
+      ${me.role === 'admin' && html`<${Tenants} />`}
       ${me.role === 'admin' && html`<${Tokens} tenant=${tenant} />`}
       ${me.role === 'admin' && html`<${Connector} tenant=${tenant} />`}
       ${me.role === 'admin' && html`<${Channels} tenant=${tenant} />`}
