@@ -81,6 +81,12 @@ async function triage(page, user) {
     await page.locator(`tr[data-id="${id}"] button.title`).click();
     const drawer = page.getByRole('dialog');
     await drawer.waitFor();
+    // Microsoft's remediation HTML is shown sanitised: the text stays, nothing runs.
+    check((await drawer.locator('.remediation').textContent()).includes('Turn on MFA for every admin role.'), 'the remediation text is missing');
+    check(await drawer.locator('.remediation script, .remediation [onerror], .remediation a[href^="javascript"]').count() === 0,
+      'the remediation kept a script, an event handler or a javascript: link');
+    check(await page.evaluate(() => window.__pwned === undefined), 'the remediation HTML ran script');
+    check(await drawer.locator('.remediation img').count() === 0, 'the remediation kept an image from outside');
     await drawer.getByLabel('Title').fill('Change ticket CHG-1042');
     await drawer.getByLabel('or a link').fill('https://servicedesk.example.com/CHG-1042');
     await drawer.getByRole('button', { name: 'Add evidence' }).click();
@@ -415,7 +421,13 @@ try {
       const page = await context.newPage();
       const problems = [];
       page.on('console', (m) => {
-        if (m.type() === 'error' && !(refusalExpected && m.text().includes('status of 422'))) problems.push(`console: ${m.text()}`);
+        // DOMPurify parses hostile remediation HTML in an inert document; Chrome reports (and blocks, by the CSP)
+        // the event handler it finds there. That report is the policy working, not a fault of the page.
+        const blockedByPolicy = m.text().includes('violates the following Content Security Policy directive')
+          && m.location().url.endsWith('/vendor/purify.js');
+        if (m.type() === 'error' && !blockedByPolicy && !(refusalExpected && m.text().includes('status of 422'))) {
+          problems.push(`console: ${m.text()} at ${m.location().url}:${m.location().lineNumber}`);
+        }
 
       });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

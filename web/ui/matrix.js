@@ -34,7 +34,7 @@ export function Matrix({ items, selected, onSelect }) {
         const cell = grid[key] || { aligned: 0, other: 0, points: 0 };
         return html`<td><button type="button" class=${`cell${selected === key ? ' selected' : ''}`} data-cell=${key}
           aria-pressed=${selected === key} onClick=${() => onSelect(selected === key ? null : key)}
-          aria-label=${`${risk} risk reduction, ${effort} effort: ${cell.aligned + cell.other} items, ${points(cell.points)} points`}>
+          title=${`${risk} risk reduction, ${effort} effort`}>
           <strong>${cell.aligned + cell.other}</strong> items · ${points(cell.points)} pts
           <small>${cell.aligned} aligned · ${cell.other} not</small></button></td>`;
       })}</tr>`)}</tbody>

@@ -21,6 +21,8 @@ const SORTS = [['rank', 'Microsoft rank'], ['score_impact', 'Points available'],
 export const OPERATORS = ['engineer', 'it_manager', 'ciso'];
 
 const label = (text) => text.replace(/_/g, ' ');
+const REMEDIATION_TAGS = ['p', 'br', 'b', 'strong', 'i', 'em', 'u', 'ul', 'ol', 'li', 'a', 'code', 'pre', 'span', 'div',
+  'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'blockquote'];
 const points = (n) => (Math.round(n * 100) / 100).toLocaleString('en');
 
 function Rating({ item, axis, canRate, onRated, onError }) {
@@ -58,7 +60,8 @@ function Drawer({ item, me, canMap, onClose, onChanged }) {
     window.addEventListener('keydown', escape);
     return () => window.removeEventListener('keydown', escape);
   }, [item.id]);
-  const safe = DOMPurify.sanitize(item.remediation || '', { USE_PROFILES: { html: true } });
+  // Text markup only: no images, forms, frames or styles from outside, and links only by address.
+  const safe = DOMPurify.sanitize(item.remediation || '', { ALLOWED_TAGS: REMEDIATION_TAGS, ALLOWED_ATTR: ['href', 'title'] });
   async function unmap(m) {
     try {
       await api(`/tenants/${item.tenant}/recommendations/${item.id}/mappings/${m.framework}/${encodeURIComponent(m.control_id)}`, { method: 'DELETE' });

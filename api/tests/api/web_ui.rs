@@ -29,6 +29,18 @@ async fn every_role_signs_in_sees_the_dashboard_and_triage_as_its_role_allows_wi
         assert_eq!(app.upload(&tenant, &engineer, csv.into_bytes(), "text/csv").await.status(), StatusCode::CREATED);
         app.clock.advance(TimeDelta::days(1));
     }
+    // Microsoft's remediation text is HTML from outside: give every item a hostile one, which the drawer must
+    // render without running anything.
+    {
+        use scoregrc::entities::recommendation;
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        let hostile = "<p>Turn on <b>MFA</b> for every admin role.</p><img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script><a href=\"javascript:window.__pwned=3\">docs</a>";
+        recommendation::Entity::update_many()
+            .col_expr(recommendation::Column::Remediation, Expr::value(hostile))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
     let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web");
     let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ui-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
