@@ -141,6 +141,8 @@ export function Triage({ tenant, me, initialFilter }) {
       <label>Status <select value=${filter.status || ''} onChange=${set('status')}><option value="">any</option>${STATUSES.map((s) => html`<option value=${s}>${label(s)}</option>`)}</select></label>
       <label class="check"><input type="checkbox" checked=${!!filter.regressed} onChange=${set('regressed')} /> Regressed</label>
       <label>Search <input type="search" value=${filter.q || ''} onInput=${set('q')} placeholder="title or control id" /></label>
+      <label>Owner <input value=${filter.owner || ''} onChange=${set('owner')} placeholder="team or user id" /></label>
+      <label>Tag <input value=${filter.tag || ''} onChange=${set('tag')} /></label>
       <label>Sort <select value=${filter.sort} onChange=${set('sort')}>${SORTS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
     </form>
     ${error && html`<p class="error" role="alert">${error}</p>`}
