@@ -148,6 +148,11 @@ async function registerFlow(byRole) {
   await page.getByLabel('Residual risk').selectOption('low');
   await page.getByRole('button', { name: 'Save draft' }).click();
   await entry(page).and(page.locator('[data-state="draft"]')).waitFor();
+  // The proposer edits the draft before submitting it.
+  await page.getByRole('button', { name: 'Edit RA-0001' }).click();
+  await entry(page).getByLabel('Risk description').fill('Less visibility into unsanctioned SaaS apps (shadow IT)');
+  await entry(page).getByRole('button', { name: 'Save the draft' }).click();
+  await entry(page).getByRole('button', { name: 'Save the draft' }).waitFor({ state: 'detached', timeout: 10000 });
   await page.getByRole('button', { name: 'Submit RA-0001' }).click();
   await page.locator('article.entry[data-reference="RA-0001"][data-state="submitted"]').waitFor();
   check(await page.getByRole('button', { name: 'Approve RA-0001' }).count() === 0, 'the engineer is offered Approve');

@@ -12,6 +12,7 @@ import { OPERATORS } from './triage.js';
 const html = htm.bind(h);
 const label = (text) => text.replace(/_/g, ' ');
 const STEP_LABELS = {
+  update: 'Edit',
   submit: 'Submit', review: 'Review', return: 'Return', approve: 'Approve', reject: 'Reject', revoke: 'Revoke', renew: 'Renew',
   refuse: 'Refuse renewal',
 };
@@ -25,12 +26,15 @@ const STEP_TEXT = {
   refuse: ['comment', 'Why the renewal is refused'],
 };
 
-function Propose({ tenant, onProposed }) {
+function Propose({ tenant, onProposed, entry }) {
   const [items, setItems] = useState([]);
   const [error, setError] = useState(null);
-  const [decision, setDecision] = useState('risk_acceptance');
+  const [decision, setDecision] = useState(entry?.decision || 'risk_acceptance');
   useEffect(() => {
-    api(`/tenants/${tenant.id}/recommendations?status=to_address&limit=500&sort=title`).then((p) => setItems(p.items));
+    api(`/tenants/${tenant.id}/recommendations?status=to_address&limit=500&sort=title`).then((p) => {
+      const own = (entry?.recommendations || []).filter((r) => !p.items.some((i) => i.id === r.id));
+      setItems([...own, ...p.items]);
+    });
   }, [tenant.id]);
   async function submit(event) {
     event.preventDefault();
@@ -45,29 +49,36 @@ function Propose({ tenant, onProposed }) {
     };
     if (decision !== 'risk_acceptance') body.covered_by = form.get('covered_by');
     try {
-      await api(`/tenants/${tenant.id}/risk-acceptances`, { method: 'POST', body });
+      if (entry) {
+        await api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}`, { method: 'PUT', body: { ...body, version: entry.version } });
+      } else {
+        await api(`/tenants/${tenant.id}/risk-acceptances`, { method: 'POST', body });
+      }
       event.currentTarget?.reset();
       setError(null);
       onProposed();
     } catch (e) { setError(e.message); }
   }
-  return html`
-    <details class="card">
-      <summary>Propose a risk acceptance</summary>
-      <form class="stack" onSubmit=${submit}>
+  const chosen = new Set(entry?.recommendation_ids || []);
+  const fields = html`<form class="stack" onSubmit=${submit}>
         <label>Recommendations <select name="recommendation_ids" multiple required size="5">
-          ${items.map((i) => html`<option value=${i.id}>${i.title}</option>`)}</select></label>
+          ${items.map((i) => html`<option value=${i.id} selected=${chosen.has(i.id)}>${i.title}</option>`)}</select></label>
         <label>Decision <select name="decision" value=${decision} onChange=${(e) => setDecision(e.currentTarget.value)}>
           <option value="risk_acceptance">Risk acceptance</option><option value="third_party">Third party</option>
           <option value="alternate_mitigation">Alternate mitigation</option></select></label>
-        ${decision !== 'risk_acceptance' && html`<label>Covered by <input name="covered_by" required /></label>`}
-        <label>Risk description <textarea name="risk_description" required rows="2"></textarea></label>
-        <label>Business justification <textarea name="business_justification" required rows="2"></textarea></label>
-        <label>Compensating controls <textarea name="compensating_controls" required rows="2"></textarea></label>
-        <label>Residual risk <select name="residual_risk"><option>low</option><option>medium</option><option>high</option></select></label>
+        ${decision !== 'risk_acceptance' && html`<label>Covered by <input name="covered_by" required value=${entry?.covered_by || ''} /></label>`}
+        <label>Risk description <textarea name="risk_description" required rows="2" value=${entry?.risk_description || ''}></textarea></label>
+        <label>Business justification <textarea name="business_justification" required rows="2" value=${entry?.business_justification || ''}></textarea></label>
+        <label>Compensating controls <textarea name="compensating_controls" required rows="2" value=${entry?.compensating_controls || ''}></textarea></label>
+        <label>Residual risk <select name="residual_risk" value=${entry?.residual_risk || 'low'}><option>low</option><option>medium</option><option>high</option></select></label>
         ${error && html`<p class="error" role="alert">${error}</p>`}
-        <button type="submit">Save draft</button>
-      </form>
+        <button type="submit">${entry ? 'Save the draft' : 'Save draft'}</button>
+      </form>`;
+  if (entry) return fields;
+  return html`
+    <details class="card">
+      <summary>Propose a risk acceptance</summary>
+      ${fields}
     </details>`;
 }
 
@@ -78,7 +89,7 @@ function Steps({ tenant, entry, onStepped }) {
   useEffect(() => {
     // Refusing a renewal is the renew step answered no (it revokes the entry), offered wherever renewing is.
     api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/steps`)
-      .then((s) => setSteps(s.allowed.filter((a) => a !== 'update').flatMap((a) => (a === 'renew' ? ['renew', 'refuse'] : [a]))));
+      .then((s) => setSteps(s.allowed.flatMap((a) => (a === 'renew' ? ['renew', 'refuse'] : [a]))));
   }, [entry.id, entry.version]);
   async function take(action, text) {
     const body = { version: entry.version };
@@ -94,9 +105,10 @@ function Steps({ tenant, entry, onStepped }) {
   }
   if (!steps) return null;
   return html`<div class="steps">
-    ${steps.map((action) => html`<button type="button" onClick=${() => (STEP_TEXT[action] ? setPending(action) : take(action))}
+    ${steps.map((action) => html`<button type="button" onClick=${() => (action === 'update' ? setPending('update') : STEP_TEXT[action] ? setPending(action) : take(action))}
       aria-label=${`${STEP_LABELS[action]} ${entry.reference}`}>${STEP_LABELS[action]}</button>`)}
-    ${pending && html`<form class="inline" onSubmit=${(e) => { e.preventDefault(); take(pending, new FormData(e.currentTarget).get('text')); }}>
+    ${pending === 'update' && html`<${Propose} tenant=${tenant} entry=${entry} onProposed=${() => { setPending(null); onStepped(); }} />`}
+    ${pending && pending !== 'update' && html`<form class="inline" onSubmit=${(e) => { e.preventDefault(); take(pending, new FormData(e.currentTarget).get('text')); }}>
       <label>${STEP_TEXT[pending][1]} <input name="text" required /></label>
       <button type="submit">Confirm ${STEP_LABELS[pending].toLowerCase()}</button>
       <button type="button" class="link" onClick=${() => setPending(null)}>Cancel</button>
