@@ -318,6 +318,9 @@ async function admin(page, user) {
   await page.getByLabel(/Alert when the score drops/).fill('3.5');
   await page.getByRole('button', { name: 'Save the threshold' }).click();
   await page.getByText('Saved.', { exact: true }).waitFor({ timeout: 10000 });
+  await page.getByLabel('Grace (days)').fill('45');
+  await page.getByRole('button', { name: 'Save the register policy' }).click();
+  await page.getByText('Policy saved.').waitFor({ timeout: 10000 });
   // A rule table that leaves rated items unplaced is refused with the server's reason; the default saves.
   await page.getByRole('button', { name: 'Remove backlog' }).click();
   refusalExpected = true;

@@ -199,6 +199,33 @@ function Thresholds({ tenant }) {
   </form>`;
 }
 
+/** The register policy: the review period, the grace before an unrenewed approval expires, and the points at
+ * stake an IT manager may approve (with residual risk low). */
+function Policy({ tenant }) {
+  const [stored, reload, error, setError] = useLoad(`/tenants/${tenant.id}/register-policy`);
+  const [saved, setSaved] = useState(false);
+  if (!stored) return null;
+  function save(event) {
+    event.preventDefault();
+    const f = new FormData(event.currentTarget);
+    const body = {
+      review_period_months: Number(f.get('review_period_months')),
+      grace_days: Number(f.get('grace_days')),
+      low_impact_max_points: Number(f.get('low_impact_max_points')),
+      version: stored.version,
+    };
+    api(`/tenants/${tenant.id}/register-policy`, { method: 'PUT', body }).then(() => { setSaved(true); reload(); }).catch((e) => setError(e.message));
+  }
+  return html`<form class="inline" onSubmit=${save} aria-label="Register policy">
+    <label>Review period (months) <input name="review_period_months" type="number" min="1" value=${stored.review_period_months} required /></label>
+    <label>Grace (days) <input name="grace_days" type="number" min="0" value=${stored.grace_days} required /></label>
+    <label>IT manager may approve up to (points) <input name="low_impact_max_points" type="number" step="0.1" min="0" value=${stored.low_impact_max_points} required /></label>
+    <button type="submit">Save the register policy</button>
+    ${saved && html`<span role="status">Policy saved.</span>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+  </form>`;
+}
+
 const LEVELS = ['high', 'medium', 'low'];
 
 /** The rule table, edited in place: top to bottom, the first match wins; the server refuses a table that leaves a
@@ -253,12 +280,13 @@ function Governance({ tenant }) {
       .then(reload).catch((e) => setError(e.message));
   }
   return html`<section class="card wide" aria-labelledby="governance-title">
-    <h2 id="governance-title">Audit scope and priority rules</h2>
+    <h2 id="governance-title">Audit scope, alerting, register policy and priority rules</h2>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${scope && html`<form class="stack" onSubmit=${save}><fieldset><legend>Frameworks that count for alignment</legend>
       ${FRAMEWORKS.map(([key, name]) => html`<label class="check"><input type="checkbox" name="framework" value=${key} checked=${scope.frameworks.includes(key)} /> ${name}</label>`)}
       </fieldset><button type="submit">Save the audit scope</button></form>`}
     <${Thresholds} tenant=${tenant} />
+    <${Policy} tenant=${tenant} />
     <div class="table-wrap"><${Rules} tenant=${tenant} /></div>
   </section>`;
 }

@@ -85,6 +85,7 @@ function Propose({ tenant, onProposed, entry }) {
 function Steps({ tenant, entry, onStepped }) {
   const [steps, setSteps] = useState(null);
   const [pending, setPending] = useState(null);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   useEffect(() => {
     // Refusing a renewal is the renew step answered no (it revokes the entry), offered wherever renewing is.
@@ -96,16 +97,22 @@ function Steps({ tenant, entry, onStepped }) {
     if (STEP_TEXT[action]) body[STEP_TEXT[action][0]] = text;
     if (action === 'renew' || action === 'refuse') body.renew = action === 'renew';
     const path = action === 'refuse' ? 'renew' : action;
+    // One step at a time: the buttons wait until the entry, read again, says what comes next.
+    setBusy(true);
     try {
       await api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/${path}`, { method: 'POST', body });
       setPending(null);
       setError(null);
-      onStepped();
-    } catch (e) { setError(e.message); }
+      await onStepped();
+    } catch (e) {
+      setError(e.message);
+    } finally {
+      setBusy(false);
+    }
   }
   if (!steps) return null;
   return html`<div class="steps">
-    ${steps.map((action) => html`<button type="button" onClick=${() => (action === 'update' ? setPending('update') : STEP_TEXT[action] ? setPending(action) : take(action))}
+    ${steps.map((action) => html`<button type="button" disabled=${busy} onClick=${() => (action === 'update' ? setPending('update') : STEP_TEXT[action] ? setPending(action) : take(action))}
       aria-label=${`${STEP_LABELS[action]} ${entry.reference}`}>${STEP_LABELS[action]}</button>`)}
     ${pending === 'update' && html`<${Propose} tenant=${tenant} entry=${entry} onProposed=${() => { setPending(null); onStepped(); }} />`}
     ${pending && pending !== 'update' && html`<form class="inline" onSubmit=${(e) => { e.preventDefault(); take(pending, new FormData(e.currentTarget).get('text')); }}>
