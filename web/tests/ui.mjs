@@ -273,6 +273,9 @@ async function monitoring(page, user) {
   if (user.role !== 'ciso') return;
   await page.getByRole('link', { name: 'Monitoring' }).click();
   await page.getByTestId('weekly-review').waitFor({ timeout: 15000 });
+  const chart = page.getByTestId('digest').locator('img.digest-chart');
+  await chart.waitFor({ timeout: 15000 });
+  check(await chart.evaluate((img) => img.complete && img.naturalWidth > 100), 'the digest chart did not load');
   const opened = page.context().waitForEvent('page');
   await page.getByRole('link', { name: /printable .* report/ }).click();
   const report = await opened;

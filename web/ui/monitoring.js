@@ -69,6 +69,21 @@ function Diagnosis({ tenant }) {
   </section>`;
 }
 
+/** The weekly digest as it would be sent now: its figures and its trend chart (carried as a PNG attachment). */
+function Digest({ tenant }) {
+  const [digest, setDigest] = useState(null);
+  useEffect(() => { api(`/tenants/${tenant.id}/reviews/weekly/digest-preview`).then(setDigest).catch(() => setDigest(null)); }, [tenant.id]);
+  if (!digest) return null;
+  const chart = digest.attachments.find((a) => a.content_type === 'image/png');
+  return html`<section class="card" aria-labelledby="digest-title" data-testid="digest">
+    <h2 id="digest-title">Weekly digest preview</h2>
+    <p><strong>${digest.title}</strong></p>
+    <p>${digest.summary}</p>
+    <table class="counts"><tbody>${digest.facts.map((f) => html`<tr><th scope="row">${f.name}</th><td>${f.value}</td></tr>`)}</tbody></table>
+    ${chart && html`<img class="digest-chart" alt="The score over the digest's period" src=${`data:image/png;base64,${chart.base64}`} />`}
+  </section>`;
+}
+
 function Comparison() {
   const [rows, setRows] = useState(null);
   useEffect(() => { api('/tenants-comparison').then(setRows); }, []);
@@ -91,6 +106,7 @@ export function Monitoring({ tenant, me }) {
       <${Alerts} tenant=${tenant} me=${me} />
       <${Review} tenant=${tenant} />
       <${Diagnosis} tenant=${tenant} />
+      <${Digest} tenant=${tenant} />
       <article class="card" aria-labelledby="board-title">
         <h2 id="board-title">Board report</h2>
         <p><a href=${`#/board/${quarter}`} onClick=${(e) => { e.preventDefault(); openBoard(tenant, quarter); }}>Open the printable ${quarter} report</a></p>
