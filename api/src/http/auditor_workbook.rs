@@ -1,14 +1,13 @@
 //! The auditor workbook download. The file is written to a temporary file (its big sheets in constant memory)
 //! and streamed from there (`download::attachment`), so neither the rows nor the file sit in memory whole.
 
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, get, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Reply;
-use super::download::{attachment, file_name_part};
+use super::download::{export_file, file_name_part, recorded_attachment};
 use super::extract::{ReadAudit, TenantCaller};
-use super::problem::{ApiError, Problem};
+use super::problem::Problem;
 use crate::export::auditor_workbook::{self, ExportRequest};
 use crate::export::triage_workbook::CONTENT_TYPE;
 use crate::state::AppState;
@@ -42,19 +41,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 async fn get_auditor_workbook(state: web::Data<AppState>, caller: TenantCaller<ReadAudit>) -> Reply<HttpResponse> {
     let now = state.clock.now();
     let request = ExportRequest { tenant: caller.tenant.id, generated_by: caller.principal.name.clone(), now };
-    let file = tempfile::NamedTempFile::new().map_err(io_failure)?;
+    let file = export_file()?;
     let actor = caller.principal.actor();
     let written = auditor_workbook::write_and_record(&state.db, &request, &actor, file.path(), &mut |_| {}).await?;
     let name = format!("scoregrc-auditor-{}-{}.xlsx", file_name_part(&caller.tenant.name), now.format("%Y-%m-%d"));
-    // The open handle keeps the content readable once the temporary name is gone.
-    let reopened = file.reopen().map_err(io_failure)?;
-    drop(file);
-    let mut response = attachment(reopened, CONTENT_TYPE, &name)?;
-    let sha256 = HeaderValue::from_str(&written.sha256).map_err(|e| ApiError::Internal(e.to_string()))?;
-    response.headers_mut().insert(HeaderName::from_static("x-content-sha256"), sha256);
-    Ok(response)
-}
-
-fn io_failure(err: std::io::Error) -> ApiError {
-    ApiError::Internal(format!("writing the export: {err}"))
+    recorded_attachment(file, CONTENT_TYPE, &name, &written.sha256)
 }

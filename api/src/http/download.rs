@@ -37,6 +37,31 @@ pub fn attachment(file: std::fs::File, content_type: &'static str, file_name: &s
         .streaming(chunks))
 }
 
+/// A temporary file for an export to be written to before it is answered with [`recorded_attachment`].
+pub fn export_file() -> Result<tempfile::NamedTempFile, ApiError> {
+    tempfile::NamedTempFile::new().map_err(export_io)
+}
+
+/// A written export as an attachment, with the SHA-256 the audit trail recorded in `x-content-sha256`. The open
+/// handle keeps the content readable once the temporary name is gone.
+pub fn recorded_attachment(
+    file: tempfile::NamedTempFile,
+    content_type: &'static str,
+    file_name: &str,
+    sha256: &str,
+) -> Result<HttpResponse, ApiError> {
+    let reopened = file.reopen().map_err(export_io)?;
+    drop(file);
+    let mut response = attachment(reopened, content_type, file_name)?;
+    let sha256 = header::HeaderValue::from_str(sha256).map_err(|e| ApiError::Internal(e.to_string()))?;
+    response.headers_mut().insert(header::HeaderName::from_static("x-content-sha256"), sha256);
+    Ok(response)
+}
+
+fn export_io(err: std::io::Error) -> ApiError {
+    ApiError::Internal(format!("writing the export: {err}"))
+}
+
 /// `text` as part of a file name: ASCII letters and digits kept (lower case), every other run of characters one
 /// `-`, at most 40 characters.
 pub fn file_name_part(text: &str) -> String {

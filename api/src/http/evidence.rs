@@ -75,13 +75,6 @@ pub struct EvidenceQuery {
     pub cursor: Option<String>,
 }
 
-fn refuse_archived(caller: &TenantCaller<Operate>) -> Result<(), ApiError> {
-    if caller.tenant.archived {
-        return Err(ApiError::Conflict("This tenant is archived: restore it before adding evidence.".into()));
-    }
-    Ok(())
-}
-
 fn created(evidence: Evidence) -> HttpResponse {
     let location = format!("/api/v1/tenants/{}/evidence/{}", evidence.tenant_id, evidence.id);
     HttpResponse::Created().insert_header((header::LOCATION, location)).json(evidence)
@@ -120,7 +113,7 @@ async fn upload_evidence(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Reply<HttpResponse> {
-    refuse_archived(&caller)?;
+    caller.refuse_archived("adding evidence")?;
     let form = read_form(&req, payload, state.config.max_evidence_bytes).await?;
     let file = form.file.ok_or_else(|| ValidationError::field("file", "the form has no `file` field"))?;
     let new = new_evidence(&form.fields)?;
@@ -162,7 +155,7 @@ async fn add_link(
     caller: TenantCaller<Operate>,
     body: Body<NewLink>,
 ) -> Reply<HttpResponse> {
-    refuse_archived(&caller)?;
+    caller.refuse_archived("adding evidence")?;
     let link = body?.into_inner();
     let target = match (link.target_kind, link.target_id) {
         (Some(kind), Some(id)) => Some((kind, id)),
@@ -303,12 +296,7 @@ struct UploadedFile {
 }
 
 async fn read_form(req: &HttpRequest, payload: web::Payload, limit: u64) -> Result<EvidenceForm, ApiError> {
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
+    if !super::imports::is_multipart(req) {
         return Err(ApiError::UnsupportedMediaType(
             "Send evidence as a multipart form with a `file` field (links go to /evidence/links as JSON).".into(),
         ));

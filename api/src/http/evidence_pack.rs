@@ -1,14 +1,13 @@
 //! The evidence pack download and the public key that verifies its signature.
 
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::download::{attachment, file_name_part};
+use super::download::{export_file, file_name_part, recorded_attachment};
 use super::extract::{ReadAudit, TenantCaller};
-use super::problem::{ApiError, Problem};
+use super::problem::Problem;
 use super::{Query, Reply};
 use crate::export::evidence_pack::{self, PackRequest};
 use crate::state::AppState;
@@ -72,19 +71,13 @@ async fn get_evidence_pack(
     let to = query.to.unwrap_or(now.date_naive());
     let from = query.from.unwrap_or_else(|| to.checked_sub_months(chrono::Months::new(12)).unwrap_or(to));
     let request = PackRequest { tenant: caller.tenant.id, from, to, generated_by: caller.principal.name.clone(), now };
-    let file = tempfile::NamedTempFile::new().map_err(io_failure)?;
+    let file = export_file()?;
     let actor = caller.principal.actor();
     let written =
         evidence_pack::write_and_record(&state.db, &state.pack_signer, &request, &actor, file.path(), &mut |_| {})
             .await?;
     let name = format!("scoregrc-evidence-{}-{from}-to-{to}.zip", file_name_part(&caller.tenant.name));
-    // The open handle keeps the content readable once the temporary name is gone.
-    let reopened = file.reopen().map_err(io_failure)?;
-    drop(file);
-    let mut response = attachment(reopened, "application/zip", &name)?;
-    let sha256 = HeaderValue::from_str(&written.sha256).map_err(|e| ApiError::Internal(e.to_string()))?;
-    response.headers_mut().insert(HeaderName::from_static("x-content-sha256"), sha256);
-    Ok(response)
+    recorded_attachment(file, "application/zip", &name, &written.sha256)
 }
 
 /// The evidence-pack signing key
@@ -103,8 +96,4 @@ async fn signing_key(state: web::Data<AppState>) -> web::Json<SigningKey> {
         key_id: state.pack_signer.key_id(),
         public_key: state.pack_signer.public_key_base64(),
     })
-}
-
-fn io_failure(err: std::io::Error) -> ApiError {
-    ApiError::Internal(format!("writing the evidence pack: {err}"))
 }

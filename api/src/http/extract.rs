@@ -148,6 +148,16 @@ pub struct TenantCaller<P: Policy> {
     _policy: PhantomData<P>,
 }
 
+impl<P: Policy> TenantCaller<P> {
+    /// 409 when the tenant is archived: it keeps its data and trail but takes no new work (`doing`: "importing").
+    pub fn refuse_archived(&self, doing: &str) -> Result<(), ApiError> {
+        if self.tenant.archived {
+            return Err(ApiError::Conflict(format!("This tenant is archived: restore it before {doing}.")));
+        }
+        Ok(())
+    }
+}
+
 impl<P: Policy> FromRequest for TenantCaller<P> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;

@@ -49,6 +49,14 @@ async fn read_limited(
     Ok(bytes)
 }
 
+/// Whether the request's body is a multipart form.
+pub(super) fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
 /// The file from a multipart form (field `file`, optional field `sheet`) or the raw body, refused beyond `limit`
 /// bytes.
 pub(super) async fn upload_from(
@@ -57,12 +65,7 @@ pub(super) async fn upload_from(
     params: UploadParams,
     limit: usize,
 ) -> Result<Upload, ApiError> {
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
+    if !is_multipart(req) {
         let bytes = read_limited(payload, limit).await?;
         return Ok(Upload { file_name: params.file_name, bytes, sheet: params.sheet });
     }
@@ -91,13 +94,6 @@ pub(super) async fn upload_from(
         return Err(crate::domain::ValidationError::field("file", "the form has no `file` field").into());
     }
     Ok(upload)
-}
-
-fn refuse_archived(caller: &TenantCaller<impl super::extract::Policy>) -> Result<(), ApiError> {
-    if caller.tenant.archived {
-        return Err(ApiError::Conflict("This tenant is archived: restore it before importing.".into()));
-    }
-    Ok(())
 }
 
 /// Import a portal export (CSV or xlsx)
@@ -139,7 +135,7 @@ async fn import_file(
     params: Query<UploadParams>,
     payload: web::Payload,
 ) -> Reply<HttpResponse> {
-    refuse_archived(&caller)?;
+    caller.refuse_archived("importing")?;
     let upload = upload_from(&req, payload, params?.into_inner(), state.config.max_upload_bytes).await?;
     let run = state.importer.import_file(caller.tenant.id, &caller.principal.actor(), upload).await?;
     let location = format!("/api/v1/tenants/{}/imports/{}", caller.tenant.id, run.id);
@@ -147,7 +143,7 @@ async fn import_file(
 }
 
 async fn start_connector(state: &AppState, caller: &TenantCaller<Operate>, kind: ConnectorKind) -> Reply<HttpResponse> {
-    refuse_archived(caller)?;
+    caller.refuse_archived("importing")?;
     let run = state.importer.queue_connector(caller.tenant.id, &caller.principal.actor(), kind, true).await?;
     state.jobs.wake();
     let location = format!("/api/v1/tenants/{}/imports/{}", caller.tenant.id, run.id);

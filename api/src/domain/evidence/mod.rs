@@ -83,11 +83,6 @@ impl EvidenceKind {
             .into_iter()
             .find(|k| k.as_str() == text)
     }
-
-    /// Whether scoregrc recorded it rather than a person.
-    pub fn is_automatic(self) -> bool {
-        matches!(self, EvidenceKind::CompletionSnapshot | EvidenceKind::ApprovalSnapshot)
-    }
 }
 
 const TITLE_MAX: usize = 300;
@@ -188,8 +183,6 @@ mod tests {
             assert_eq!(EvidenceKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(TargetKind::parse("tenant"), None);
-        assert!(EvidenceKind::ApprovalSnapshot.is_automatic());
-        assert!(!EvidenceKind::Link.is_automatic());
     }
 
     #[test]
