@@ -48,11 +48,29 @@ async function downloads(page, user) {
   check(file.suggestedFilename().startsWith('scoregrc-auditor-'), `saved as ${file.suggestedFilename()}`);
 }
 
+/** The column headers sort the table in the browser (TanStack Table) and say so to assistive technology. */
+async function sorting(page) {
+  const header = page.locator('th:has(button[data-column="points"])');
+  await header.locator('button').click();
+  check((await header.getAttribute('aria-sort')) === 'descending', 'points available sorts most first on the first click');
+  const shown = await page.locator('table.triage tbody tr td.num').allTextContents();
+  const values = shown.map((t) => Number(t.replace(/,/g, '')));
+  check(values.length > 1 && values.every((v, i) => i === 0 || values[i - 1] >= v), `the points column is not in order: ${values.slice(0, 8)}`);
+  await header.locator('button').click();
+  check((await header.getAttribute('aria-sort')) === 'ascending', 'a second click sorts least first');
+  await page.getByRole('combobox', { name: /^Sort/ }).selectOption('bucket');
+  const buckets = await page.locator('table.triage [data-testid="bucket"]').allTextContents();
+  const order = ['P1', 'P2', 'P3', 'P4', 'unrated'];
+  check(buckets.every((b, i) => i === 0 || order.indexOf(buckets[i - 1]) <= order.indexOf(b)), 'the sort menu puts P1 first');
+  check((await page.locator('th[aria-sort="ascending"] button[data-column="bucket"]').count()) === 1, 'the bucket header says it is sorted');
+}
+
 /** The triage table: operators rate an unrated item and see it placed; everyone else sees no rating controls. */
 async function triage(page, user) {
   await page.getByRole('link', { name: 'Triage' }).click();
   await page.locator('table.triage tbody tr').first().waitFor({ timeout: 15000 });
   const selects = await page.locator('table.triage select').count();
+  if (user.role === 'auditor') await sorting(page);
   if (!OPERATORS.includes(user.role)) {
     check(selects === 0, `${user.username} (${user.role}) is offered ${selects} rating controls`);
   } else if (user.role === 'engineer') {

@@ -1,22 +1,25 @@
-// The triage table: every recommendation with filters and sort, inline risk/effort rating that re-buckets on
-// save, the bucket badge with the rule that placed it, the quick-win tag, mapping chips, and a detail drawer
+// The triage table: every recommendation with filters (on the server) and sort (TanStack Table, in the browser),
+// inline risk/effort rating that re-buckets on save, the bucket badge with the rule that placed it, the quick-win tag, mapping chips, and a detail drawer
 // with Microsoft's remediation text sanitised by DOMPurify before it is shown.
 
 import { h } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import DOMPurify from 'dompurify';
 import { api } from './api.js';
 import { EvidenceList } from './evidence.js';
 import { ItemHistory } from './history.js';
 import { Matrix } from './matrix.js';
+import { SortableHeader, useTable } from './table.js';
 
 const html = htm.bind(h);
 const LEVELS = ['high', 'medium', 'low'];
 const BUCKETS = ['P1', 'P2', 'P3', 'P4', 'unrated'];
 const CATEGORIES = ['Identity', 'Device', 'Apps', 'Data', 'Infrastructure'];
 const STATUSES = ['to_address', 'planned', 'in_progress', 'risk_accepted', 'third_party', 'alternate_mitigation', 'completed'];
-const SORTS = [['rank', 'Microsoft rank'], ['score_impact', 'Points available'], ['bucket', 'Bucket'], ['title', 'Title']];
+/** The sort menu, for those who would rather not use the column headers: column id, label, descending. */
+const SORTS = [['bucket', 'Bucket', false], ['rank', 'Microsoft rank', false], ['points', 'Points available', true], ['title', 'Title', false]];
+const EFFORTS = ['low', 'medium', 'high'];
 /** Roles that rate, map and set statuses (DESIGN: engineer, it_manager, ciso). */
 export const OPERATORS = ['engineer', 'it_manager', 'ciso'];
 
@@ -103,8 +106,39 @@ function Drawer({ item, me, canMap, onClose, onChanged }) {
     </aside>`;
 }
 
-export function Triage({ tenant, me, initialFilter }) {
-  const [filter, setFilter] = useState({ sort: 'bucket', ...initialFilter });
+/** Sorts by the position of the value in `order` (high risk reduction first, low effort first, P1 first). */
+const byOrder = (order) => (a, b, id) => order.indexOf(a.getValue(id)) - order.indexOf(b.getValue(id));
+
+/** The columns: what each sorts and filters by, and how its cell is drawn. */
+function triageColumns({ canRate, onRated, onError, onOpen }) {
+  const rating = (axis) => (item) => html`<${Rating} item=${item} axis=${axis} canRate=${canRate} onRated=${onRated} onError=${onError} />`;
+  return [
+    { id: 'title', header: 'Recommendation', accessorFn: (i) => i.title, sortingFn: 'text',
+      meta: { render: (item) => html`<button class="link title" onClick=${() => onOpen(item)}>${item.title}</button>
+        ${item.quick_win && html` <span class="tag">quick win</span>`}${item.regressed && html` <span class="tag bad">regressed</span>`}` } },
+    { id: 'category', header: 'Category', accessorFn: (i) => i.category ?? undefined, sortingFn: 'text', sortUndefined: 'last',
+      meta: { render: (item) => item.category || '—' } },
+    { id: 'status', header: 'Status', accessorFn: (i) => i.status, sortingFn: byOrder(STATUSES),
+      meta: { render: (item) => label(item.status) } },
+    { id: 'points', header: 'Points available', accessorFn: (i) => i.points_available, sortingFn: 'basic', sortDescFirst: true,
+      meta: { className: 'num', render: (item) => points(item.points_available) } },
+    { id: 'risk', header: 'Risk', accessorFn: (i) => i.rating.risk_reduction ?? undefined, sortingFn: byOrder(LEVELS), sortUndefined: 'last',
+      meta: { render: rating('risk_reduction') } },
+    { id: 'effort', header: 'Effort', accessorFn: (i) => i.rating.implementation_effort ?? undefined, sortingFn: byOrder(EFFORTS), sortUndefined: 'last',
+      meta: { render: rating('implementation_effort') } },
+    { id: 'bucket', header: 'Bucket', accessorFn: (i) => i.bucket, sortingFn: byOrder(BUCKETS),
+      meta: { render: (item) => html`<span class="badge b-${item.bucket}" title=${item.bucket_rule || 'Rate both axes to place it'} data-testid="bucket">${item.bucket}</span>` } },
+    { id: 'controls', header: 'Controls', enableSorting: false, accessorFn: (i) => i.mappings.length,
+      meta: { render: (item) => html`<ul class="chips">${item.mappings.slice(0, 4).map((m) => html`<li class="chip" title=${m.title}>${m.display_id}</li>`)}${item.mappings.length > 4 && html`<li class="chip">+${item.mappings.length - 4}</li>`}</ul>` } },
+    // Not shown: Microsoft's rank for the sort menu, and the matrix cell the matrix filters by.
+    { id: 'rank', header: 'Microsoft rank', accessorFn: (i) => i.rank ?? undefined, sortingFn: 'basic', sortUndefined: 'last' },
+    { id: 'cell', header: 'Matrix cell', accessorFn: (i) => `${i.rating.risk_reduction}/${i.rating.implementation_effort}`, filterFn: 'equals' },
+  ];
+}
+
+export function Triage({ tenant, me }) {
+  const [filter, setFilter] = useState({});
+  const [sorting, setSorting] = useState([{ id: 'bucket', desc: false }]);
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
   const [open, setOpen] = useState(null);
@@ -129,10 +163,20 @@ export function Triage({ tenant, me, initialFilter }) {
   function rated(updated) {
     setPage({ ...page, items: page.items.map((i) => (i.id === updated.id ? updated : i)) });
   }
-  const all = (page?.items || []).map((i) => ({ ...i, tenant: tenant.id }));
-  const items = cell
-    ? all.filter((i) => `${i.rating.risk_reduction}/${i.rating.implementation_effort}` === cell)
-    : all;
+  const all = useMemo(() => (page?.items || []).map((i) => ({ ...i, tenant: tenant.id })), [page, tenant.id]);
+  const table = useTable({
+    data: all,
+    columns: triageColumns({ canRate, onRated: rated, onError: setError, onOpen: setOpen }),
+    getRowId: (item) => item.id,
+    state: { sorting, columnFilters: cell ? [{ id: 'cell', value: cell }] : [], columnVisibility: { rank: false, cell: false } },
+    onSortingChange: setSorting,
+  });
+  const rows = table.getRowModel().rows;
+  const chosen = SORTS.find(([id, , desc]) => sorting.length === 1 && sorting[0].id === id && sorting[0].desc === desc);
+  function sortBy(event) {
+    const [id, , desc] = SORTS.find(([column]) => column === event.currentTarget.value);
+    setSorting([{ id, desc }]);
+  }
   return html`
     <h1>Triage <span class="muted">${tenant.name}</span></h1>
     <form class="filters" role="search" onSubmit=${(e) => e.preventDefault()}>
@@ -143,25 +187,18 @@ export function Triage({ tenant, me, initialFilter }) {
       <label>Search <input type="search" value=${filter.q || ''} onInput=${set('q')} placeholder="title or control id" /></label>
       <label>Owner <input value=${filter.owner || ''} onChange=${set('owner')} placeholder="team or user id" /></label>
       <label>Tag <input value=${filter.tag || ''} onChange=${set('tag')} /></label>
-      <label>Sort <select value=${filter.sort} onChange=${set('sort')}>${SORTS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
+      <label>Sort <select value=${chosen ? chosen[0] : ''} onChange=${sortBy}>
+        ${!chosen && html`<option value="" disabled>by the column headers</option>`}
+        ${SORTS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>
     </form>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${page && html`<${Matrix} items=${all} selected=${cell} onSelect=${setCell} />`}
-    ${page && html`<p class="muted" aria-live="polite">${cell ? `${items.length} of ${page.total} recommendations (matrix cell ${cell.replace('/', ' risk reduction, ')} effort)` : `${page.total} recommendations`}</p>`}
+    ${page && html`<p class="muted" aria-live="polite">${cell ? `${rows.length} of ${page.total} recommendations (matrix cell ${cell.replace('/', ' risk reduction, ')} effort)` : `${page.total} recommendations`}</p>`}
     <div class="table-wrap"><table class="triage">
-      <thead><tr><th scope="col">Recommendation</th><th scope="col">Category</th><th scope="col">Status</th>
-        <th scope="col">Points available</th><th scope="col">Risk</th><th scope="col">Effort</th><th scope="col">Bucket</th><th scope="col">Controls</th></tr></thead>
-      <tbody>${items.map((item) => html`
-        <tr data-id=${item.id} data-bucket=${item.bucket}>
-          <td><button class="link title" onClick=${() => setOpen(item)}>${item.title}</button>
-            ${item.quick_win && html` <span class="tag">quick win</span>`}${item.regressed && html` <span class="tag bad">regressed</span>`}</td>
-          <td>${item.category || '—'}</td>
-          <td>${label(item.status)}</td>
-          <td class="num">${points(item.points_available)}</td>
-          <td><${Rating} item=${item} axis="risk_reduction" canRate=${canRate} onRated=${rated} onError=${setError} /></td>
-          <td><${Rating} item=${item} axis="implementation_effort" canRate=${canRate} onRated=${rated} onError=${setError} /></td>
-          <td><span class="badge b-${item.bucket}" title=${item.bucket_rule || 'Rate both axes to place it'} data-testid="bucket">${item.bucket}</span></td>
-          <td><ul class="chips">${item.mappings.slice(0, 4).map((m) => html`<li class="chip" title=${m.title}>${m.display_id}</li>`)}${item.mappings.length > 4 && html`<li class="chip">+${item.mappings.length - 4}</li>`}</ul></td>
+      <${SortableHeader} table=${table} />
+      <tbody>${rows.map((row) => html`
+        <tr data-id=${row.id} data-bucket=${row.original.bucket}>
+          ${row.getVisibleCells().map((c) => html`<td class=${c.column.columnDef.meta.className}>${c.column.columnDef.meta.render(row.original)}</td>`)}
         </tr>`)}</tbody>
     </table></div>
     ${open && html`<${Drawer} item=${{ ...open, tenant: tenant.id }} me=${me} canMap=${canRate} onClose=${() => setOpen(null)} onChanged=${load} />`}`;

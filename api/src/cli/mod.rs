@@ -233,6 +233,10 @@ async fn serve(config: Config, clock: Arc<SystemClock>) -> anyhow::Result<()> {
     let port = application.port();
     let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
     println!("scoregrc listening on http://{host}:{port}  (API docs: http://{host}:{port}/docs/)");
+    let missing = crate::http::web::missing_assets();
+    if !missing.is_empty() {
+        println!("The web UI is incomplete ({} missing): run ./scripts/web, then build again.", missing.join(", "));
+    }
     application.run_until_stopped().await?;
     Ok(())
 }
