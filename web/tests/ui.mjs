@@ -495,8 +495,10 @@ try {
       await page.locator('.chart canvas').first().waitFor({ timeout: 10000 });
       const drawn = await page.locator('.chart canvas').first().evaluate((c) => c.width > 0 && c.height > 0);
       check(drawn, `${user.username}: the trend chart has no drawing surface`);
-      const statuses = await page.locator('.counts tr').count();
+      const statuses = await page.locator('.counts tbody tr').count();
       check(statuses === 7, `${user.username}: ${statuses} status rows, expected 7`);
+      const toAddress = await page.locator('.counts tr[data-status="to_address"] td').first().textContent();
+      check(Number(toAddress) > 0, `${user.username}: ${toAddress} items to address in the demo`);
       // Keyboard: the sign-out button is reachable and labelled.
       check(await page.getByRole('button', { name: 'Sign out' }).isVisible(), `${user.username}: no sign-out button`);
       await page.screenshot({ path: join(shots, `dashboard-${user.role}-${width}.png`), fullPage: true });

@@ -85,7 +85,7 @@ export function Dashboard({ tenant, me }) {
     Promise.all([
       api(`${base}/score`),
       api(`${base}/score/history?days=90`),
-      Promise.all(STATUSES.map(([s]) => api(`${base}/recommendations?status=${s}&limit=1`).then((p) => p.total))),
+      api(`${base}/statuses/summary`).then((rows) => Object.fromEntries(rows.map((r) => [r.status, r]))),
       api(`${base}/score/comparison`),
       api(`${base}/recommendations?regressed=true&limit=5`),
       api(`${base}/risk-acceptances?limit=500`),
@@ -132,7 +132,10 @@ export function Dashboard({ tenant, me }) {
       <article class="card" aria-labelledby="status-title">
         <h2 id="status-title">Status of the recommended actions</h2>
         <table class="counts">
-          <tbody>${STATUSES.map(([key, label], i) => html`<tr data-status=${key}><th scope="row">${label}</th><td>${counts[i]}</td></tr>`)}</tbody>
+          <thead><tr><th scope="col">Status</th><th scope="col">Items</th><th scope="col">Points available</th></tr></thead>
+          <tbody>${STATUSES.map(([key, label]) => html`<tr data-status=${key}><th scope="row">${label}</th>
+            <td>${counts[key].items}${counts[key].pending_confirmation > 0 && html` <small class="muted">(${counts[key].pending_confirmation} awaiting Microsoft)</small>`}</td>
+            <td class="num">${points(counts[key].points_available)}</td></tr>`)}</tbody>
         </table>
       </article>
       <article class="card" aria-labelledby="comparison-title">

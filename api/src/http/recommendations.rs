@@ -11,11 +11,12 @@ use crate::domain::recommendation::{Product, Status};
 use crate::domain::user::check_name;
 use crate::state::AppState;
 use crate::store::page::{Page, PageParams};
-use crate::store::recommendations::{self, Recommendation, RecommendationFilter, RecommendationSort};
+use crate::store::recommendations::{self, Recommendation, RecommendationFilter, RecommendationSort, StatusSummary};
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_recommendations)
+        .service(get_status_summary)
         .service(get_recommendation)
         .service(link_external_id)
         .service(rate_recommendation)
@@ -75,6 +76,28 @@ async fn list_recommendations(
 ) -> Reply<web::Json<Page<Recommendation>>> {
     let (filter, page) = filter_of(query?.into_inner())?;
     Ok(web::Json(recommendations::list(&state.db, caller.tenant.id, &filter, &page, state.clock.now()).await?))
+}
+
+/// Status summary
+///
+/// Items and points still available per team status (every status listed, zeros included), over the current
+/// items; one request for what a dashboard shows as status counts.
+#[utoipa::path(
+    tag = "recommendations",
+    params(("tenant_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, body = Vec<StatusSummary>),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin", "ciso", "it_manager", "engineer", "auditor"]))
+)]
+#[get("/tenants/{tenant_id}/statuses/summary")]
+async fn get_status_summary(
+    state: web::Data<AppState>,
+    caller: TenantCaller<ReadTenant>,
+) -> Reply<web::Json<Vec<StatusSummary>>> {
+    Ok(web::Json(recommendations::status_summary(&state.db, caller.tenant.id).await?))
 }
 
 /// The store's filter and page from the list's query parameters.

@@ -309,14 +309,45 @@ pub async fn bucket_summary(conn: &impl ConnectionTrait, tenant: TenantId) -> Re
     Ok(Bucket::ALL
         .into_iter()
         .map(|bucket| {
-            let in_bucket = items.iter().filter(|i| i.bucket == bucket);
-            BucketSummary {
-                bucket,
-                items: in_bucket.clone().count() as u64,
-                points_available: crate::domain::score::round2(in_bucket.map(|i| i.points_available).sum()),
-            }
+            let (items, points_available) = count(&items, |i| i.bucket == bucket);
+            BucketSummary { bucket, items, points_available }
         })
         .collect())
+}
+
+/// Items and points still available with one team status.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct StatusSummary {
+    pub status: Status,
+    pub items: u64,
+    pub points_available: f64,
+    /// Of `items`, those whose status waits for Microsoft's data to confirm it (completed by a person, not yet
+    /// fully achieved in the latest import); 0 for every other status.
+    pub pending_confirmation: u64,
+}
+
+/// Counts and points per team status over the tenant's current items (removed ones left out), every status listed.
+pub async fn status_summary(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<StatusSummary>, StoreError> {
+    let items = super::priority_order::ranked_items(conn, tenant).await?;
+    Ok(Status::ALL
+        .into_iter()
+        .map(|status| {
+            let (items_with, points_available) = count(&items, |i| i.covered.status == status);
+            let pending = count(&items, |i| {
+                i.covered.status == status && status == Status::Completed && !i.covered.status_confirmed
+            });
+            StatusSummary { status, items: items_with, points_available, pending_confirmation: pending.0 }
+        })
+        .collect())
+}
+
+/// How many of `items` match, and their points still available (rounded to cents).
+fn count(
+    items: &[super::priority_order::RankedItem],
+    matches: impl Fn(&super::priority_order::RankedItem) -> bool,
+) -> (u64, f64) {
+    let matching = items.iter().filter(|i| matches(i));
+    (matching.clone().count() as u64, crate::domain::score::round2(matching.map(|i| i.points_available).sum()))
 }
 
 /// The id of the tenant's Microsoft 365 item with the Secure Score control id `control`.

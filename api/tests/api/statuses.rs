@@ -56,6 +56,13 @@ async fn a_completion_records_its_evidence_and_waits_for_microsofts_confirmation
     );
     assert_eq!(row["after"]["evidence_url"], "https://contoso.sharepoint.com/mfa-report.pdf");
     assert_eq!(row["after"]["evidence_recorded_at"], "2026-11-23T09:00:00Z");
+    let summary = status_summary(&app, &tenant, &token).await;
+    assert_eq!(
+        summary["completed"],
+        json!({"status": "completed", "items": 3, "points_available": 4.5, "pending_confirmation": 1}),
+        "two items the export shows achieved, and this one"
+    );
+    assert_eq!(summary.len(), 7, "every status is listed, zeros included");
 
     // Microsoft's next export shows every point: the completion is confirmed, not overwritten.
     let export =
@@ -66,6 +73,17 @@ async fn a_completion_records_its_evidence_and_waits_for_microsofts_confirmation
         (confirmed["status_confirmed"].as_bool(), confirmed["pending_confirmation"].as_bool()),
         (Some(true), Some(false))
     );
+    let summary = status_summary(&app, &tenant, &token).await;
+    assert_eq!((&summary["completed"]["items"], &summary["completed"]["pending_confirmation"]), (&json!(3), &json!(0)));
+    let listed = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations"), &token).await).await;
+    let counted: u64 = summary.values().map(|s| s["items"].as_u64().unwrap()).sum();
+    assert_eq!(json!(counted), listed["total"], "the counts add up to the list");
+}
+
+/// `GET …/statuses/summary`, keyed by status.
+async fn status_summary(app: &TestApp, tenant: &str, token: &str) -> std::collections::BTreeMap<String, Value> {
+    let rows = json_of(app.get(&format!("/api/v1/tenants/{tenant}/statuses/summary"), token).await).await;
+    rows.as_array().unwrap().iter().map(|r| (r["status"].as_str().unwrap().to_owned(), r.clone())).collect()
 }
 
 #[tokio::test]
