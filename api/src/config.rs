@@ -36,6 +36,8 @@ pub struct Config {
     pub demo: bool,
     /// The longest one attempt to deliver a notification (webhook, Teams, SMTP) may take.
     pub delivery_timeout: Duration,
+    /// Origins (`https://host[:port]`) whose pages may call the API from a browser; empty turns CORS off.
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -56,6 +58,7 @@ impl Config {
             retry: crate::import::fetch::RetryPolicy::default(),
             demo: false,
             delivery_timeout: Duration::from_secs(15),
+            cors_origins: Vec::new(),
         }
     }
 

@@ -149,6 +149,21 @@ async function triage(page, user) {
   await page.getByRole('link', { name: 'Dashboard' }).click();
 }
 
+/** The API docs page (vendored Swagger UI) renders the spec under its own Content-Security-Policy. */
+async function apiDocs() {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${base}/docs/`);
+  const title = await page.locator('.swagger-ui .info .title').textContent({ timeout: 15000 });
+  check(title.includes('scoregrc'), `the API docs show "${title}"`);
+  check(await page.locator('.opblock').count() > 50, 'the API docs list the operations');
+  check(problems.length === 0, `the API docs page: ${problems.join('; ')}`);
+  await page.screenshot({ path: join(shots, 'api-docs.png') });
+  await page.close();
+}
+
 /** Signs `user` in on a fresh page that records console errors and failed requests into `problems`. */
 async function session(user, problems) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -544,6 +559,7 @@ try {
   const alert = await page.getByRole('alert').textContent({ timeout: 10000 });
   check(alert.length > 10, `a wrong password shows "${alert}"`);
   await page.screenshot({ path: join(shots, 'sign-in-refused.png') });
+  await apiDocs();
 } finally {
   await browser.close();
 }

@@ -121,6 +121,10 @@ struct ServeArgs {
     /// The most evidence one tenant may hold, in MiB.
     #[arg(long, env = "SCOREGRC_EVIDENCE_QUOTA_MB", default_value_t = 5120)]
     evidence_quota_mb: u64,
+    /// An origin whose pages may call the API from a browser (CORS), e.g. https://grc.example.com; repeat or
+    /// separate with commas. CORS is off when none is given.
+    #[arg(long = "cors-origin", env = "SCOREGRC_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +182,13 @@ impl Cli {
                 config.session_ttl = Duration::from_secs(args.session_hours.max(1) * 3600);
                 config.max_evidence_bytes = args.evidence_max_mb.max(1) * 1024 * 1024;
                 config.evidence_quota_bytes = args.evidence_quota_mb.max(1) * 1024 * 1024;
+                config.cors_origins = args
+                    .cors_origins
+                    .iter()
+                    .filter(|o| !o.trim().is_empty())
+                    .map(|o| crate::http::security_headers::check_origin(o.trim()))
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| anyhow::anyhow!("--cors-origin {e}"))?;
                 serve(config, clock).await
             }
             Command::Migrate => {

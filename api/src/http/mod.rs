@@ -37,6 +37,7 @@ pub mod reviews;
 pub mod roadmap;
 pub mod roadmap_items;
 pub mod score;
+pub mod security_headers;
 pub mod seed_ui;
 pub mod soa;
 pub mod sync;
@@ -51,7 +52,7 @@ pub mod write_backs;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpRequest, web as aweb};
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -195,6 +196,7 @@ pub fn app(
     >,
 > {
     let max_json = state.config.max_json_bytes;
+    let cors_origins = state.config.cors_origins.clone();
     let (app, doc) = documented(
         App::new()
             .app_data(aweb::Data::new(state))
@@ -211,12 +213,8 @@ pub fn app(
         })
         .app_data(aweb::Data::new(routes))
         .default_service(aweb::to(no_route))
-        .wrap(
-            DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("X-Frame-Options", "DENY"))
-                .add(("Referrer-Policy", "no-referrer")),
-        )
+        .wrap(Condition::new(!cors_origins.is_empty(), security_headers::cors(&cors_origins)))
+        .wrap(from_fn(security_headers::add))
         .wrap(from_fn(metrics::observe))
         .wrap(tracing_actix_web::TracingLogger::default())
 }

@@ -37,6 +37,7 @@ mod register_dates;
 mod register_matrix;
 mod roadmap;
 mod roles;
+mod security_headers;
 mod seed_ui;
 mod smtp_sink;
 mod soa;
