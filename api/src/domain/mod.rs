@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod framework;
 pub mod ids;
 pub mod notification;
+pub mod password_policy;
 pub mod principal;
 pub mod quarter;
 pub mod rating;

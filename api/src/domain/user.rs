@@ -43,6 +43,9 @@ pub fn check_new_password(field: &str, password: &str, username: &str) -> Result
     if password.to_lowercase().contains(&username.to_lowercase()) {
         return Err(ValidationError::field(field, "must not contain the username"));
     }
+    if let Some(weakness) = super::password_policy::weakness(password) {
+        return Err(ValidationError::field(field, format!("{}; choose another", weakness.message())));
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! Signing in, changing one's own password, and who am I.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::extract::AnyPrincipal;
 use super::problem::{ApiError, Problem};
 use super::{Body, Reply};
+use crate::auth::throttle::Locked;
 use crate::auth::{AuthError, password};
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::principal::{PrincipalKind, TenantScope};
@@ -44,7 +45,8 @@ pub struct LoginResponse {
 ///
 /// Answers a session token (JWT). A wrong username, a wrong password and a disabled account all answer the same
 /// 401, in the same time. After 5 failures for one username within 15 minutes, that username is refused with
-/// 429 for 15 minutes.
+/// 429 for 15 minutes; after 20 failures from one client address (any usernames), that address is. The start of
+/// each lock is recorded in the platform audit trail.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -58,11 +60,17 @@ pub struct LoginResponse {
     security(())
 )]
 #[post("/auth/login")]
-async fn login(state: web::Data<AppState>, body: Body<LoginRequest>) -> Reply<web::Json<LoginResponse>> {
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Body<LoginRequest>,
+) -> Reply<web::Json<LoginResponse>> {
     let body = body?.into_inner();
     let now = state.clock.now();
     let throttle_key = body.username.trim().to_lowercase();
-    if let Err(until) = state.login_throttle.check(&throttle_key, now) {
+    // The connection's address: a forwarded-for header is the client's to choose, so it is not trusted here.
+    let address = req.peer_addr().map(|a| a.ip());
+    if let Err(until) = state.login_throttle.check(&throttle_key, address, now) {
         return Err(ApiError::TooManyAttempts { retry_after_seconds: (until - now).num_seconds().max(1) });
     }
     let user = match Username::parse(&body.username) {
@@ -71,7 +79,13 @@ async fn login(state: web::Data<AppState>, body: Body<LoginRequest>) -> Reply<we
     };
     let matches = password::verify_blocking(body.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let Some(user) = user.filter(|u| matches && u.disabled_at.is_none()) else {
-        state.login_throttle.fail(&throttle_key, now);
+        for lock in state.login_throttle.fail(&throttle_key, address, now) {
+            let (kind, subject) = match &lock.on {
+                Locked::Username(name) => ("username", name.clone()),
+                Locked::Address(ip) => ("client_address", ip.to_string()),
+            };
+            users::record_sign_in_lock(&state.db, now, kind, &subject, lock.until).await?;
+        }
         return Err(AuthError::BadCredentials.into());
     };
     state.login_throttle.succeed(&throttle_key);

@@ -203,4 +203,28 @@ async fn repeated_failures_lock_the_username_for_fifteen_minutes_whether_or_not_
     }
     app.clock.advance(Duration::minutes(15));
     assert_eq!(app.login("admin", ADMIN_PASSWORD).await.status(), StatusCode::OK);
+    let trail = json_of(app.get("/api/v1/audit?entity=sign_in", &app.admin_token).await).await;
+    let locked: Vec<&str> =
+        trail["items"].as_array().unwrap().iter().map(|r| r["entity_id"].as_str().unwrap()).collect();
+    assert_eq!(locked, ["admin", "nobody-at-all"], "each lock's start is in the platform trail");
+}
+
+#[tokio::test]
+async fn an_address_that_fails_for_twenty_usernames_is_refused_for_every_username_and_the_lock_is_audited() {
+    let app = spawn_app().await;
+    for i in 0..20 {
+        let refused = app.login(&format!("sprayed-{i}"), "Winter2026!").await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let locked = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS, "the right password, from the locked address");
+    assert_eq!(locked.headers()["retry-after"], "900");
+    let trail = json_of(app.get("/api/v1/audit?entity=sign_in", &app.admin_token).await).await;
+    let row = &trail["items"][0];
+    assert_eq!((row["action"].as_str(), row["entity_id"].as_str()), (Some("locked"), Some("127.0.0.1")));
+    assert_eq!(row["after"]["client_address"], "127.0.0.1");
+    assert_eq!(row["after"]["locked_until"], "2026-11-23T09:15:00Z");
+    assert_eq!(trail["items"].as_array().unwrap().len(), 1, "the refused attempt after the lock adds no row");
+    app.clock.advance(Duration::minutes(15));
+    assert_eq!(app.login("admin", ADMIN_PASSWORD).await.status(), StatusCode::OK);
 }

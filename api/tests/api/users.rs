@@ -76,6 +76,27 @@ async fn usernames_are_unique_and_checked() {
 }
 
 #[tokio::test]
+async fn common_and_patterned_passwords_are_refused_with_the_reason() {
+    let app = spawn_app().await;
+    for (password, reason) in [
+        ("qwerty123456", "is on a list of commonly used passwords"),
+        ("Sunshine2026!!", "is a commonly used password with digits or symbols added"),
+        ("abcabcabcabcabc", "repeats a short pattern"),
+        ("olga-olga-password", "must not contain the username"),
+    ] {
+        let body = json!({"username": "olga", "password": password, "role": "auditor"});
+        let response = app.post("/api/v1/users", &app.admin_token, &body).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        let error = &json_of(response).await["errors"][0];
+        assert_eq!(error["field"], "password", "{password}");
+        assert!(error["message"].as_str().unwrap().contains(reason), "{password}: {error}");
+    }
+    let own = json!({"current_password": crate::helpers::ADMIN_PASSWORD, "new_password": "password123456789"});
+    let response = app.post("/api/v1/auth/password", &app.admin_token, &own).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "changing one's own password follows the policy");
+}
+
+#[tokio::test]
 async fn a_new_user_must_change_the_admin_chosen_password_by_default() {
     let app = spawn_app().await;
     let body = json!({"username": "kim", "password": "admin chose this one", "role": "engineer"});
