@@ -1,6 +1,7 @@
 //! The `scoregrc` command line: flags and `SCOREGRC_*` variables, read here and nowhere else.
 
 mod alerts;
+mod backup;
 mod export;
 mod import;
 mod keys;
@@ -90,11 +91,21 @@ enum Command {
         #[arg(long)]
         key: String,
     },
-    /// Write a consistent copy of the live database to a file.
+    /// Write a consistent copy of the live database to a file, while the service keeps running.
     Backup {
         /// Where to write the copy; must not exist yet.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Replace the database with a backup, after checking the backup's integrity and audit chains. The service
+    /// must be stopped; the replaced file is kept beside it.
+    Restore {
+        /// The backup to restore.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -214,12 +225,8 @@ impl Cli {
                 println!("{}", crate::http::openapi_document().to_pretty_json()?);
                 Ok(())
             }
-            Command::Backup { out } => {
-                let db = crate::db::open_and_migrate(&config.database_path).await?;
-                crate::db::sqlite::backup_into(&db, &out).await?;
-                println!("wrote {}", out.display());
-                Ok(())
-            }
+            Command::Backup { out } => backup::backup(config, out).await,
+            Command::Restore { from, force } => backup::restore(config, clock.as_ref(), from, force).await,
         }
     }
 }

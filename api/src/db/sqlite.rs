@@ -36,3 +36,38 @@ pub async fn backup_into(db: &DatabaseConnection, target: &Path) -> Result<(), D
         .await
         .map(|_| ())
 }
+
+/// Opens `path` read-only (a backup being checked before it is restored).
+pub async fn open_read_only(path: &Path) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=ro", path.display()));
+    options.max_connections(1).sqlx_logging(false);
+    Database::connect(options).await
+}
+
+/// SQLite's own check of every page and index: `["ok"]` when the file is sound, else what is wrong.
+pub async fn integrity_check(db: &DatabaseConnection) -> Result<Vec<String>, DbErr> {
+    let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), "PRAGMA integrity_check")).await?;
+    rows.iter().map(|row| row.try_get_by_index::<String>(0)).collect()
+}
+
+/// Whether another process has the database at `path` open (a running service): taking SQLite's exclusive
+/// lock fails at once when it does. The lock is released before this returns.
+pub async fn in_use(path: &Path) -> Result<bool, DbErr> {
+    match take_exclusive_lock(path).await {
+        Ok(()) => Ok(false),
+        Err(e) if e.to_string().contains("database is locked") || e.to_string().contains("busy") => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
+async fn take_exclusive_lock(path: &Path) -> Result<(), DbErr> {
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rw", path.display()));
+    options.max_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(|opts: SqliteConnectOptions| {
+        opts.locking_mode(sea_orm::sqlx::sqlite::SqliteLockingMode::Exclusive).busy_timeout(Duration::ZERO)
+    });
+    let db = Database::connect(options).await?;
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_string(backend, "BEGIN EXCLUSIVE")).await?;
+    db.execute_raw(Statement::from_string(backend, "COMMIT")).await?;
+    db.close().await
+}

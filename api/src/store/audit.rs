@@ -279,7 +279,27 @@ const VERIFY_BATCH: u64 = 1000;
 
 /// Recomputes `chain` from its first row and reports the first row that does not match.
 pub async fn verify(conn: &impl ConnectionTrait, chain: Chain) -> Result<ChainReport, StoreError> {
-    let key = chain.key();
+    verify_key(conn, chain.key()).await
+}
+
+/// Verifies every chain the database holds (the platform's and each tenant's), in key order.
+pub async fn verify_every_chain(conn: &impl ConnectionTrait) -> Result<Vec<ChainReport>, StoreError> {
+    let keys: Vec<String> = audit_log::Entity::find()
+        .select_only()
+        .column(audit_log::Column::Chain)
+        .distinct()
+        .order_by_asc(audit_log::Column::Chain)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut reports = Vec::with_capacity(keys.len());
+    for key in keys {
+        reports.push(verify_key(conn, key).await?);
+    }
+    Ok(reports)
+}
+
+async fn verify_key(conn: &impl ConnectionTrait, key: String) -> Result<ChainReport, StoreError> {
     let mut verifier = ChainVerifier::default();
     let mut last_id = i64::MIN;
     loop {
