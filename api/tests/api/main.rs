@@ -12,6 +12,7 @@ mod catalogs;
 mod chromium;
 mod cli;
 mod coverage;
+mod crash_safety;
 mod custom_frameworks;
 mod delivery;
 mod delivery_email;
