@@ -11,6 +11,7 @@ mod board_pdf;
 mod catalogs;
 mod chromium;
 mod cli;
+mod concurrency;
 mod coverage;
 mod crash_safety;
 mod custom_frameworks;
