@@ -58,7 +58,7 @@ pub fn importer(
 pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppState, StartupReport)> {
     let db = crate::db::open_and_migrate(&config.database_path).await?;
     let key = Arc::new(data_key(&config)?);
-    let signing_key = settings::jwt_signing_key(&db, &key, clock.now()).await?;
+    let (signing_key, retired_keys) = crate::store::session_keys::session_keys(&db, &key, clock.now()).await?;
     let pack_signer = Arc::new(PackSigner::from_secret(&settings::pack_signing_key(&db, &key, clock.now()).await?));
     let catalogs = crate::store::catalogs::apply_shipped(
         &db,
@@ -75,8 +75,12 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
         report.generated_admin_password = create_first_admin(&db, &config, clock.now()).await?;
     }
 
-    let principals =
-        Principals::new(db.clone(), SessionKeys::new(&signing_key), clock.clone(), config.principal_cache_ttl);
+    let principals = Principals::new(
+        db.clone(),
+        SessionKeys::with_retired(&signing_key, &retired_keys),
+        clock.clone(),
+        config.principal_cache_ttl,
+    );
     let importer = importer(&db, &clock, key, &config)?;
     if config.demo {
         report.demo_accounts = demo::ensure(&db, &importer, clock.now()).await?;

@@ -29,30 +29,74 @@ pub struct Claims {
     pub sep: i64,
 }
 
-/// Signs and checks session tokens with one HS256 key.
+/// A signing key that a rotation replaced: it still verifies the tokens it signed until `accept_until` (when
+/// the longest session it could have issued has ended), and signs nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetiredKey {
+    pub secret: Vec<u8>,
+    pub accept_until: DateTime<Utc>,
+}
+
+#[derive(Clone)]
+struct Verifier {
+    kid: String,
+    decoding: DecodingKey,
+    accept_until: Option<DateTime<Utc>>,
+}
+
+/// Signs session tokens with the current HS256 key (its id in the `kid` header) and checks them against the
+/// current key and the retired keys still accepted.
 #[derive(Clone)]
 pub struct SessionKeys {
+    kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    verifiers: Vec<Verifier>,
     validation: Validation,
 }
 
 impl std::fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SessionKeys(…)")
+        write!(f, "SessionKeys(kid {}, {} retired)", self.kid, self.verifiers.len() - 1)
     }
 }
 
+/// The public id of a key: the first 16 hex digits of its SHA-256 (the key cannot be recovered from it).
+pub fn key_id(secret: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(secret)[..8])
+}
+
 impl SessionKeys {
-    /// Keys from the stored signing secret.
+    /// Keys from the stored signing secret, with no retired keys.
     pub fn new(secret: &[u8]) -> Self {
+        Self::with_retired(secret, &[])
+    }
+
+    /// Keys from the current signing secret and the retired ones still accepted.
+    pub fn with_retired(secret: &[u8], retired: &[RetiredKey]) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         // Expiry is checked against the service's clock below.
         validation.validate_exp = false;
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
+        let current = Verifier { kid: key_id(secret), decoding: DecodingKey::from_secret(secret), accept_until: None };
+        let old = retired.iter().map(|r| Verifier {
+            kid: key_id(&r.secret),
+            decoding: DecodingKey::from_secret(&r.secret),
+            accept_until: Some(r.accept_until),
+        });
+        Self {
+            kid: current.kid.clone(),
+            encoding: EncodingKey::from_secret(secret),
+            verifiers: std::iter::once(current).chain(old).collect(),
+            validation,
+        }
+    }
+
+    /// The id of the key that signs new tokens.
+    pub fn current_key_id(&self) -> &str {
+        &self.kid
     }
 
     /// A signed token for `user_id`.
@@ -73,13 +117,27 @@ impl SessionKeys {
             aud: AUDIENCE.to_owned(),
             sep: session_epoch,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| AuthError::BadToken(e.to_string()))
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|e| AuthError::BadToken(e.to_string()))
     }
 
-    /// The claims of a valid, unexpired token.
+    /// The claims of a valid, unexpired token, signed by the key its `kid` names (the current key when it names
+    /// none: tokens from before key ids). A retired key verifies only until its `accept_until`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, AuthError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::BadToken(e.to_string()))?;
+        let verifier = match &header.kid {
+            None => &self.verifiers[0],
+            Some(kid) => self
+                .verifiers
+                .iter()
+                .find(|v| &v.kid == kid)
+                .ok_or_else(|| AuthError::BadToken("signed by an unknown key".to_owned()))?,
+        };
+        if verifier.accept_until.is_some_and(|until| until <= now) {
+            return Err(AuthError::Expired);
+        }
+        let data = jsonwebtoken::decode::<Claims>(token, &verifier.decoding, &self.validation)
             .map_err(|e| AuthError::BadToken(e.to_string()))?;
         if data.claims.exp <= now.timestamp() {
             return Err(AuthError::Expired);
@@ -116,6 +174,44 @@ mod tests {
         let token = keys().issue("u1", Role::Admin, 0, now(), now() + Duration::hours(1)).unwrap_or_default();
         let other = SessionKeys::new(b"another key entirely, 32 bytes!!");
         assert!(matches!(other.verify(&token, now()), Err(AuthError::BadToken(_))));
+    }
+
+    #[test]
+    fn after_a_rotation_old_tokens_verify_until_the_retired_key_is_no_longer_accepted() {
+        let old = b"0123456789abcdef0123456789abcdef";
+        let token = keys().issue("u1", Role::Engineer, 0, now(), now() + Duration::hours(12)).unwrap_or_default();
+        let until = now() + Duration::hours(12);
+        let rotated = SessionKeys::with_retired(
+            b"the new key, also 32 bytes long!",
+            &[RetiredKey { secret: old.to_vec(), accept_until: until }],
+        );
+        assert_ne!(rotated.current_key_id(), keys().current_key_id());
+        assert!(rotated.verify(&token, now() + Duration::hours(1)).is_ok(), "the old key still verifies its tokens");
+        assert!(matches!(rotated.verify(&token, until), Err(AuthError::Expired)));
+        let fresh = rotated.issue("u1", Role::Engineer, 0, now(), now() + Duration::hours(12)).unwrap_or_default();
+        assert!(rotated.verify(&fresh, now()).is_ok());
+        assert!(keys().verify(&fresh, now()).is_err(), "the old key cannot verify tokens the new key signed");
+        let dropped = SessionKeys::new(b"the new key, also 32 bytes long!");
+        assert!(matches!(dropped.verify(&token, now()), Err(AuthError::BadToken(_))), "a dropped key verifies nothing");
+    }
+
+    #[test]
+    fn a_token_without_a_key_id_is_checked_against_the_current_key() {
+        let legacy = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &Claims {
+                sub: "u1".into(),
+                role: Role::Auditor,
+                exp: (now() + Duration::hours(1)).timestamp(),
+                iat: now().timestamp(),
+                iss: ISSUER.into(),
+                aud: AUDIENCE.into(),
+                sep: 0,
+            },
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap_or_default();
+        assert!(keys().verify(&legacy, now()).is_ok());
     }
 
     #[test]

@@ -16,6 +16,13 @@ use crate::store::settings;
 pub enum KeysCommand {
     /// Print the public key that verifies evidence packs (created on first use).
     Show,
+    /// Replace the key that signs session tokens. Tokens the old key signed keep working until they expire
+    /// (the session lifetime); restart the service to sign with the new key.
+    Rotate {
+        /// How long sessions last (hours), so how long the old key must keep verifying: SCOREGRC_SESSION_HOURS.
+        #[arg(long, env = "SCOREGRC_SESSION_HOURS", default_value_t = 12)]
+        session_hours: u64,
+    },
 }
 
 /// Prints the evidence-pack public key.
@@ -29,6 +36,21 @@ pub async fn run(config: Config, clock: Arc<SystemClock>, command: KeysCommand) 
             println!("key id:     {}", signer.key_id());
             println!("public key: {}", signer.public_key_base64());
             println!("check a pack with: scoregrc verify-pack <pack>.zip --key {}", signer.public_key_base64());
+            Ok(())
+        }
+        KeysCommand::Rotate { session_hours } => {
+            let db = crate::db::open_and_migrate(&config.database_path).await?;
+            let key = crate::app::data_key(&config)?;
+            // At most ten years: the lifetime of any session this service issues is far shorter.
+            let hours = i64::try_from(session_hours.clamp(1, 24 * 3660)).unwrap_or(12);
+            let rotation =
+                crate::store::session_keys::rotate(&db, &key, clock.now(), chrono::Duration::hours(hours)).await?;
+            println!("session signing key rotated: {} -> {}", rotation.old_key_id, rotation.new_key_id);
+            println!(
+                "tokens signed by {} are accepted until {} ({} retired key(s) still accepted)",
+                rotation.old_key_id, rotation.old_accepted_until, rotation.retired
+            );
+            println!("restart the service so it signs with the new key");
             Ok(())
         }
     }

@@ -32,6 +32,7 @@ pub mod recommendations;
 pub mod register;
 pub mod roadmap;
 pub mod scores;
+pub mod session_keys;
 pub mod settings;
 pub mod soa;
 pub mod statuses;

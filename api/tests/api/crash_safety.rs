@@ -3,124 +3,14 @@
 //! file. The import is wholly there or wholly absent, SQLite's integrity check says `ok`, and every audit chain
 //! verifies.
 
-use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+use reqwest::StatusCode;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::process::Server;
 use crate::python;
 
-const ADMIN_PASSWORD: &str = "crash test operator passphrase";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// The service as a separate process, so it can be killed.
-struct Server {
-    child: Child,
-    address: String,
-    token: String,
-    client: Client,
-}
-
-impl Server {
-    async fn start(db: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_scoregrc"))
-            .arg("--db")
-            .arg(db)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("SCOREGRC_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env_remove("SCOREGRC_DATA_KEY")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let address = tokio::task::spawn_blocking(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let address = lines
-                .by_ref()
-                .map_while(Result::ok)
-                .find_map(|l| l.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_owned))
-                .expect("the server says where it listens");
-            // Keep reading so the server never blocks on a full pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            address
-        })
-        .await
-        .unwrap();
-        let client = Client::builder().timeout(Duration::from_secs(600)).build().unwrap();
-        let login = json!({"username": "admin", "password": ADMIN_PASSWORD});
-        let session: Value = client
-            .post(format!("{address}/api/v1/auth/login"))
-            .json(&login)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = session["token"].as_str().expect("the admin signs in").to_owned();
-        Server { child, address, token, client }
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let response =
-            self.client.get(format!("{}{path}", self.address)).bearer_auth(&self.token).send().await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        response.json().await.unwrap()
-    }
-
-    async fn post_bytes(
-        &self,
-        token: &str,
-        path: &str,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> reqwest::Result<reqwest::Response> {
-        let request = self.client.post(format!("{}{path}", self.address)).bearer_auth(token);
-        request.header("content-type", content_type).body(body).send().await
-    }
-
-    /// A new tenant, and the secret of an engineer service token for it (the admin does not import).
-    async fn create_tenant(&self, name: &str) -> (String, String) {
-        let request = self.client.post(format!("{}/api/v1/tenants", self.address)).bearer_auth(&self.token);
-        let created: Value = request.json(&json!({"name": name})).send().await.unwrap().json().await.unwrap();
-        let tenant = created["id"].as_str().unwrap().to_owned();
-        let body = json!({"name": "crash-test importer", "role": "engineer", "tenant_ids": [tenant]});
-        let request = self.client.post(format!("{}/api/v1/tokens", self.address)).bearer_auth(&self.token);
-        let issued: Value = request.json(&body).send().await.unwrap().json().await.unwrap();
-        (tenant, issued["secret"].as_str().unwrap().to_owned())
-    }
-
-    /// SIGKILL: no shutdown, no checkpoint, nothing flushed that SQLite had not already made durable.
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    /// SIGTERM and wait: the service closes the database, which checkpoints and removes the write-ahead log.
-    fn stop(mut self) {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        self.child.wait().unwrap();
-    }
-
-    async fn total(&self, tenant: &str, filter: &str) -> u64 {
-        self.get(&format!("/api/v1/tenants/{tenant}/recommendations?limit=1{filter}")).await["total"].as_u64().unwrap()
-    }
-
-    /// Every audit chain verifies and SQLite finds the file sound.
-    async fn assert_sound(&self, db: &Path, tenant: &str) {
-        let platform = self.get("/api/v1/audit/verify").await;
-        assert_eq!(platform["intact"], true, "{platform}");
-        let trail = self.get(&format!("/api/v1/tenants/{tenant}/audit/verify")).await;
-        assert_eq!(trail["intact"], true, "{trail}");
-        let conn = rusqlite::Connection::open(db).unwrap();
-        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-        assert_eq!(integrity, "ok");
-    }
-}
 
 /// Waits until the write-ahead log beside `db` holds more than `bytes` (the import's transaction is spilling its
 /// pages there), or `upload` has answered; answers whether the upload was still running.
