@@ -58,7 +58,22 @@ pub fn importer(
 pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppState, StartupReport)> {
     let db = crate::db::open_and_migrate(&config.database_path).await?;
     let key = Arc::new(data_key(&config)?);
-    let (signing_key, retired_keys) = crate::store::session_keys::session_keys(&db, &key, clock.now()).await?;
+    let (signing_key, retired_keys) = match crate::store::session_keys::session_keys(&db, &key, clock.now()).await {
+        Ok(keys) => keys,
+        Err(crate::store::StoreError::Secret(e)) if config.data_key.is_none() => {
+            let next = config.data_key_path().with_extension("key.next");
+            if next.exists() {
+                anyhow::bail!(
+                    "{e}. A data-key rotation was interrupted after it committed: {} holds the key this database \
+                     needs; move it to {}",
+                    next.display(),
+                    config.data_key_path().display()
+                );
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let pack_signer = Arc::new(PackSigner::from_secret(&settings::pack_signing_key(&db, &key, clock.now()).await?));
     let catalogs = crate::store::catalogs::apply_shipped(
         &db,

@@ -52,6 +52,29 @@ impl DataKey {
         Ok(Self(key))
     }
 
+    /// The public id of the key: the first 16 hex digits of its SHA-256 (the key cannot be recovered from it).
+    pub fn key_id(&self) -> String {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(self.0)[..8])
+    }
+
+    /// Writes the key to a new file at `path` (mode 0600, hex), durably; refuses to overwrite.
+    pub fn write_new_file(&self, path: &Path) -> Result<(), SecretError> {
+        let io_err = |source| SecretError::KeyFile { path: path.display().to_string(), source };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(io_err)?;
+        file.write_all(format!("{}\n", hex::encode(self.0)).as_bytes()).map_err(io_err)?;
+        file.sync_all().map_err(io_err)
+    }
+
+    /// The key as base64, to hand to an operator who keeps it in `SCOREGRC_DATA_KEY`.
+    pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.0)
+    }
+
     /// A fresh random key.
     pub fn generate() -> Self {
         let mut key = [0u8; 32];
@@ -66,13 +89,7 @@ impl DataKey {
             Ok(text) => Self::parse(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::generate();
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path).map_err(io_err)?;
-                file.write_all(format!("{}\n", hex::encode(key.0)).as_bytes()).map_err(io_err)?;
-                file.sync_all().map_err(io_err)?;
+                key.write_new_file(path)?;
                 Ok(key)
             }
             Err(e) => Err(io_err(e)),

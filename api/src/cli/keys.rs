@@ -23,6 +23,51 @@ pub enum KeysCommand {
         #[arg(long, env = "SCOREGRC_SESSION_HOURS", default_value_t = 12)]
         session_hours: u64,
     },
+    /// Replace the data key that seals stored secrets: every sealed value is re-sealed in one transaction, then
+    /// the file is scrubbed (secure_delete, checkpoint, vacuum) so no old ciphertext lingers. Stop the service
+    /// first.
+    RotateDataKey,
+}
+
+/// Re-seals every secret under a new data key. With a key file, the new key is written beside it first
+/// (`.next`) and moved into place after the commit; the old one is kept as `.retired-<time>` for the backups it
+/// opens. With `SCOREGRC_DATA_KEY`, the new key is printed before anything changes.
+async fn rotate_data_key(config: &Config, clock: &dyn Clock) -> anyhow::Result<()> {
+    let path = &config.database_path;
+    crate::db::open_and_migrate(path).await?.close().await?;
+    if crate::db::sqlite::in_use(path).await? {
+        anyhow::bail!("{} is open in another process (a running service?); stop it first", path.display());
+    }
+    let old = crate::app::data_key(config)?;
+    let new = crate::secrets::DataKey::generate();
+    let key_file = config.data_key_path();
+    let next = key_file.with_extension("key.next");
+    match config.data_key {
+        Some(_) => {
+            println!("new data key (set SCOREGRC_DATA_KEY to it before the next start): {}", new.to_base64());
+        }
+        None => new.write_new_file(&next)?,
+    }
+    let db = crate::db::sqlite::open_secure_delete(path).await?;
+    let resealed = crate::store::data_key::reseal_all(&db, &old, &new, clock.now()).await?;
+    crate::db::sqlite::scrub(&db).await?;
+    db.close().await?;
+    if config.data_key.is_none() {
+        let retired = key_file.with_extension(format!("key.retired-{}", clock.now().format("%Y%m%dT%H%M%SZ")));
+        std::fs::rename(&key_file, &retired)?;
+        std::fs::rename(&next, &key_file)?;
+        println!("the old key is kept as {}: move it to where the backups it opens are kept", retired.display());
+    }
+    println!(
+        "data key rotated: {} -> {}; re-sealed {} values ({} settings, {} connectors, {} alert channels)",
+        old.key_id(),
+        new.key_id(),
+        resealed.total(),
+        resealed.settings,
+        resealed.connectors,
+        resealed.channels
+    );
+    Ok(())
 }
 
 /// Prints the evidence-pack public key.
@@ -38,6 +83,7 @@ pub async fn run(config: Config, clock: Arc<SystemClock>, command: KeysCommand) 
             println!("check a pack with: scoregrc verify-pack <pack>.zip --key {}", signer.public_key_base64());
             Ok(())
         }
+        KeysCommand::RotateDataKey => rotate_data_key(&config, clock.as_ref()).await,
         KeysCommand::Rotate { session_hours } => {
             let db = crate::db::open_and_migrate(&config.database_path).await?;
             let key = crate::app::data_key(&config)?;

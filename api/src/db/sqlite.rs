@@ -71,3 +71,29 @@ async fn take_exclusive_lock(path: &Path) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_string(backend, "COMMIT")).await?;
     db.close().await
 }
+
+/// Opens `path` on one connection with `secure_delete` on, so the pages a write frees are zeroed: for writes
+/// whose old content must not linger (re-sealing secrets under a new key).
+pub async fn open_secure_delete(path: &Path) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rw", path.display()));
+    options.max_connections(1).min_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(
+        |opts: SqliteConnectOptions| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(BUSY_TIMEOUT)
+                .pragma("secure_delete", "ON")
+        },
+    );
+    Database::connect(options).await
+}
+
+/// Leaves no old content behind: folds the write-ahead log into the file and truncates it, rebuilds the file
+/// (`VACUUM`, so free pages are gone), and truncates the log again.
+pub async fn scrub(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    for sql in ["PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"] {
+        db.execute_raw(Statement::from_string(backend, sql)).await?;
+    }
+    Ok(())
+}

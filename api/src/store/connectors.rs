@@ -35,8 +35,13 @@ impl ConnectorKind {
     }
 
     fn purpose(self, tenant: TenantId) -> String {
-        format!("connector:{tenant}:{}", self.as_str())
+        sealed_purpose(tenant, self.as_str())
     }
+}
+
+/// What a connector's secret is sealed for (bound as associated data, so it opens only here).
+pub(crate) fn sealed_purpose(tenant: TenantId, kind: &str) -> String {
+    format!("connector:{tenant}:{kind}")
 }
 
 /// The non-secret settings of a connector.

@@ -10,6 +10,7 @@ pub mod channels;
 pub mod comparison;
 pub mod connectors;
 pub mod coverage;
+pub mod data_key;
 pub mod diagnosis;
 pub mod digest_schedule;
 pub mod error;

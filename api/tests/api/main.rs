@@ -42,6 +42,7 @@ mod register_dates;
 mod register_matrix;
 mod roadmap;
 mod roles;
+mod secrets_at_rest;
 mod security_headers;
 mod seed_ui;
 mod smtp_sink;

@@ -2,7 +2,7 @@
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -19,29 +19,36 @@ pub struct Server {
     pub client: Client,
 }
 
+/// Where a server started on `db` writes everything it prints (both streams, every start appended).
+pub fn log_of(db: &Path) -> std::path::PathBuf {
+    db.with_extension("log")
+}
+
 impl Server {
     pub async fn start(db: &Path) -> Server {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log_of(db)).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_scoregrc"))
             .arg("--db")
             .arg(db)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env("SCOREGRC_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env_remove("SCOREGRC_DATA_KEY")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(log.try_clone().unwrap()))
             .spawn()
             .expect("the binary starts");
         let stdout = child.stdout.take().unwrap();
         let address = tokio::task::spawn_blocking(move || {
-            let mut lines = BufReader::new(stdout).lines();
+            let mut log = log;
+            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
             let address = lines
                 .by_ref()
-                .map_while(Result::ok)
+                .inspect(|l| drop(writeln!(log, "{l}")))
                 .find_map(|l| l.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_owned))
                 .expect("the server says where it listens");
-            // Keep reading so the server never blocks on a full pipe.
-            std::thread::spawn(move || lines.for_each(drop));
+            // Keep reading, into the log, so the server never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(|l| drop(writeln!(log, "{l}"))));
             address
         })
         .await

@@ -21,7 +21,8 @@ use crate::domain::ids::{ChannelId, TenantId};
 use crate::entities::alert_channel;
 
 /// The sealing purpose of a channel's secret: a sealed value copied to another channel or tenant does not open.
-fn purpose(tenant: TenantId, channel: ChannelId) -> String {
+/// What a channel's secret is sealed for.
+pub(crate) fn purpose(tenant: TenantId, channel: ChannelId) -> String {
     format!("alert_channel:{tenant}:{channel}")
 }
 
