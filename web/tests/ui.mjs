@@ -27,6 +27,8 @@ const check = (ok, what) => {
 };
 
 const OPERATORS = ['engineer', 'it_manager', 'ciso'];
+/** How long a step may take to show its result: generous, since CI machines are shared and noisy; never a speed check. */
+const WAIT = 30000;
 const AUDIT_READERS = ['auditor', 'ciso', 'admin'];
 
 /** The auditor workbook downloads through a single-use token (auditor, ciso, admin); others are not offered it. */
@@ -68,7 +70,7 @@ async function sorting(page) {
 /** The triage table: operators rate an unrated item and see it placed; everyone else sees no rating controls. */
 async function triage(page, user) {
   await page.getByRole('link', { name: 'Triage' }).click();
-  await page.locator('table.triage tbody tr').first().waitFor({ timeout: 15000 });
+  await page.locator('table.triage tbody tr').first().waitFor({ timeout: WAIT });
   const selects = await page.locator('table.triage select').count();
   if (user.role === 'auditor') {
     // The list comes in pages: with pages of 3 (the requests rewritten on their way out), every page is still
@@ -78,7 +80,7 @@ async function triage(page, user) {
     page.on('request', (r) => { if (r.url().includes('/recommendations?') && r.url().includes('cursor=')) cursors.push(r.url()); });
     await page.getByRole('link', { name: 'Dashboard' }).click();
     await page.getByRole('link', { name: 'Triage' }).click();
-    await page.getByText(/^\d+ recommendations$/).waitFor({ timeout: 15000 });
+    await page.getByText(/^\d+ recommendations$/).waitFor({ timeout: WAIT });
     const total = Number((await page.getByText(/^\d+ recommendations$/).textContent()).split(' ')[0]);
     const rows = await page.locator('table.triage tbody tr').count();
     check(total > 3 && rows === total && cursors.length >= Math.ceil(total / 3) - 1,
@@ -98,7 +100,7 @@ async function triage(page, user) {
     await page.locator(`tr[data-id="${id}"] select`).nth(1).selectOption('low');
     await page.waitForResponse((r) => r.url().endsWith(`/recommendations/${id}/rating`) && r.ok());
     // The answer is rendered once its body is read: wait for the badge to change rather than read it at once.
-    await placed.filter({ hasNotText: 'unrated' }).waitFor({ timeout: 10000 }).catch(() => {});
+    await placed.filter({ hasNotText: 'unrated' }).waitFor({ timeout: WAIT }).catch(() => {});
     const bucket = await placed.textContent();
     check(/^P[1-4]$/.test(bucket), `rating both axes placed the item in "${bucket}"`);
     const rule = await placed.getAttribute('title');
@@ -123,17 +125,17 @@ async function triage(page, user) {
     await drawer.getByLabel('Title').fill('Change ticket CHG-1042');
     await drawer.getByLabel('or a link').fill('https://servicedesk.example.com/CHG-1042');
     await drawer.getByRole('button', { name: 'Add evidence' }).click();
-    await drawer.getByRole('link', { name: 'Change ticket CHG-1042' }).waitFor({ timeout: 10000 });
+    await drawer.getByRole('link', { name: 'Change ticket CHG-1042' }).waitFor({ timeout: WAIT });
     // A correction is a new version; the first stays, marked as corrected.
     await drawer.getByRole('button', { name: 'Correct' }).click();
     await drawer.getByLabel('Title').fill('Change ticket CHG-1042 (closed)');
     await drawer.getByLabel('or a link').fill('https://servicedesk.example.com/CHG-1042?closed');
     await drawer.getByRole('button', { name: 'Add the corrected version' }).click();
-    await drawer.getByRole('link', { name: 'Change ticket CHG-1042 (closed)' }).waitFor({ timeout: 10000 });
+    await drawer.getByRole('link', { name: 'Change ticket CHG-1042 (closed)' }).waitFor({ timeout: WAIT });
     check(await drawer.getByText('corrected by a newer version').count() === 1, 'the first version is not marked as corrected');
     await drawer.getByLabel('Note').fill('Waiting for the break-glass accounts to be excluded first');
     await drawer.getByRole('button', { name: 'Add note' }).click();
-    await drawer.getByText('Waiting for the break-glass accounts to be excluded first').waitFor({ timeout: 10000 });
+    await drawer.getByText('Waiting for the break-glass accounts to be excluded first').waitFor({ timeout: WAIT });
     await page.screenshot({ path: join(shots, 'triage-drawer.png') });
     await page.getByRole('button', { name: 'Close the details' }).click();
   }
@@ -141,7 +143,7 @@ async function triage(page, user) {
     // The owner filter narrows the list to the team the roadmap named (set later in this run, so none yet).
     await page.getByLabel('Owner', { exact: true }).fill('Nobody in particular');
     await page.getByLabel('Owner', { exact: true }).press('Enter');
-    await page.getByText(/^0 recommendations$/).waitFor({ timeout: 10000 });
+    await page.getByText(/^0 recommendations$/).waitFor({ timeout: WAIT });
     await page.getByLabel('Owner', { exact: true }).fill('');
     await page.getByLabel('Owner', { exact: true }).press('Enter');
   }
@@ -156,7 +158,7 @@ async function apiDocs() {
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(`${base}/docs/`);
-  const title = await page.locator('.swagger-ui .info .title').textContent({ timeout: 15000 });
+  const title = await page.locator('.swagger-ui .info .title').textContent({ timeout: WAIT });
   check(title.includes('scoregrc'), `the API docs show "${title}"`);
   check(await page.locator('.opblock').count() > 50, 'the API docs list the operations');
   check(problems.length === 0, `the API docs page: ${problems.join('; ')}`);
@@ -174,7 +176,7 @@ async function session(user, problems) {
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('score-percent').waitFor({ timeout: 15000 });
+  await page.getByTestId('score-percent').waitFor({ timeout: WAIT });
   await page.getByRole('link', { name: 'Register' }).click();
   await page.getByRole('heading', { name: /Risk-acceptance register/ }).waitFor();
   return { page, close: () => context.close() };
@@ -200,7 +202,7 @@ async function registerFlow(byRole) {
   await page.getByRole('button', { name: 'Edit RA-0001' }).click();
   await entry(page).getByLabel('Risk description').fill('Less visibility into unsanctioned SaaS apps (shadow IT)');
   await entry(page).getByRole('button', { name: 'Save the draft' }).click();
-  await entry(page).getByRole('button', { name: 'Save the draft' }).waitFor({ state: 'detached', timeout: 10000 });
+  await entry(page).getByRole('button', { name: 'Save the draft' }).waitFor({ state: 'detached', timeout: WAIT });
   await page.getByRole('button', { name: 'Submit RA-0001' }).click();
   await page.locator('article.entry[data-reference="RA-0001"][data-state="submitted"]').waitFor();
   check(await page.getByRole('button', { name: 'Approve RA-0001' }).count() === 0, 'the engineer is offered Approve');
@@ -226,11 +228,11 @@ async function registerFlow(byRole) {
   await page.getByRole('button', { name: 'Renew RA-0001' }).click();
   await page.getByLabel('Why renew').fill('Still no budget for the DLP rollout');
   await page.getByRole('button', { name: 'Confirm renew' }).click();
-  await page.getByRole('button', { name: 'Refuse renewal RA-0001' }).waitFor({ timeout: 10000 });
+  await page.getByRole('button', { name: 'Refuse renewal RA-0001' }).waitFor({ timeout: WAIT });
   await page.getByRole('button', { name: 'Refuse renewal RA-0001' }).click();
   await page.getByLabel('Why the renewal is refused').fill('The DLP rollout is funded now');
   await page.getByRole('button', { name: 'Confirm refuse renewal' }).click();
-  await page.locator('article.entry[data-reference="RA-0001"][data-state="revoked"]').waitFor({ timeout: 10000 });
+  await page.locator('article.entry[data-reference="RA-0001"][data-state="revoked"]').waitFor({ timeout: WAIT });
   await close();
   check(problems.length === 0, `register flow: ${problems.join('; ')}`);
 }
@@ -243,16 +245,16 @@ async function roadmap(page, user) {
   if (user.role === 'engineer') {
     await page.getByRole('button', { name: 'Suggest a plan from P1 and P2' }).click();
     const card = page.locator('section[data-phase="not_started"] article.item').first();
-    await card.waitFor({ timeout: 10000 });
+    await card.waitFor({ timeout: WAIT });
     const id = await card.getAttribute('data-id');
     await card.getByRole('button', { name: /to Pilot$/ }).click();
     const piloted = page.locator(`section[data-phase="pilot"] article.item[data-id="${id}"]`);
-    await piloted.waitFor({ timeout: 10000 });
+    await piloted.waitFor({ timeout: WAIT });
     await piloted.getByRole('button', { name: /^Edit owner and target date/ }).click();
     await piloted.getByLabel('Owner (team)', { exact: true }).fill('Identity');
     await piloted.getByLabel('Target date', { exact: true }).fill('2026-12-15');
     await piloted.getByRole('button', { name: 'Save' }).click();
-    await page.getByText('Identity · due 2026-12-15').waitFor({ timeout: 10000 });
+    await page.getByText('Identity · due 2026-12-15').waitFor({ timeout: WAIT });
     await page.screenshot({ path: join(shots, 'roadmap-engineer.png'), fullPage: true });
   } else if (!OPERATORS.includes(user.role)) {
     check(await page.locator('.board button, main button:has-text("Suggest")').count() === 0,
@@ -270,7 +272,7 @@ async function data(page, user) {
     await page.getByLabel('Portal export (CSV or xlsx)').setInputFiles(process.env.SCOREGRC_FIXTURE);
     await page.getByRole('button', { name: 'Upload' }).first().click();
     const run = page.getByTestId('import-run');
-    await run.waitFor({ timeout: 15000 });
+    await run.waitFor({ timeout: WAIT });
     const text = await run.textContent();
     check(text.includes('csv import: succeeded') && text.includes('10 read'), `the upload shows "${text.slice(0, 120)}"`);
     const started = page.waitForEvent('download');
@@ -279,13 +281,13 @@ async function data(page, user) {
     await (await started).saveAs(workbook);
     await page.getByLabel('Edited triage workbook').setInputFiles(workbook);
     await page.getByRole('button', { name: 'Upload' }).nth(1).click();
-    const result = await page.getByTestId('triage-result').textContent({ timeout: 15000 });
+    const result = await page.getByTestId('triage-result').textContent({ timeout: WAIT });
     check(/\d+ rows read: 0 ratings changed/.test(result), `the unchanged workbook reads "${result}"`);
     // A workbook with an unreadable level: nothing is imported and the refused cell is shown at its reference.
     refusalExpected = true;
     await page.getByLabel('Edited triage workbook').setInputFiles(process.env.SCOREGRC_BROKEN_WORKBOOK);
     await page.getByRole('button', { name: 'Upload' }).nth(1).click();
-    await page.locator('.cell-errors li').first().waitFor({ timeout: 10000 });
+    await page.locator('.cell-errors li').first().waitFor({ timeout: WAIT });
     const shown = await page.locator('.cell-errors li').allTextContents();
     check(shown.some((c) => /^Triage![A-Z]+\d+/.test(c) && c.includes('Hgh')), `the refused cells read ${JSON.stringify(shown)}`);
     await page.screenshot({ path: join(shots, 'imports-engineer.png'), fullPage: true });
@@ -301,13 +303,13 @@ async function data(page, user) {
     check(bytes.subarray(0, 2).toString() === 'PK' && pack.suggestedFilename().startsWith('scoregrc-evidence-'),
       `the evidence pack download is ${pack.suggestedFilename()}, ${bytes.length} bytes`);
     await page.getByRole('link', { name: 'SoA' }).click();
-    const summary = await page.getByTestId('soa-summary').textContent({ timeout: 15000 });
+    const summary = await page.getByTestId('soa-summary').textContent({ timeout: WAIT });
     check(summary.startsWith('93 controls'), `the SoA says "${summary}"`);
     await page.screenshot({ path: join(shots, 'soa-auditor.png'), fullPage: true });
     await page.getByRole('link', { name: 'Audit trail' }).click();
-    const status = await page.getByTestId('chain-status').textContent({ timeout: 15000 });
+    const status = await page.getByTestId('chain-status').textContent({ timeout: WAIT });
     check(status.includes('Chain intact'), `the audit trail says "${status}"`);
-    const listed = await page.locator('table.triage tbody tr').nth(10).waitFor({ timeout: 10000 }).then(() => true, () => false);
+    const listed = await page.locator('table.triage tbody tr').nth(10).waitFor({ timeout: WAIT }).then(() => true, () => false);
     check(listed, 'the audit trail lists its rows');
     await page.screenshot({ path: join(shots, 'audit-auditor.png'), fullPage: true });
   } else {
@@ -320,9 +322,9 @@ async function data(page, user) {
 async function monitoring(page, user) {
   if (user.role !== 'ciso') return;
   await page.getByRole('link', { name: 'Monitoring' }).click();
-  await page.getByTestId('weekly-review').waitFor({ timeout: 15000 });
+  await page.getByTestId('weekly-review').waitFor({ timeout: WAIT });
   const chart = page.getByTestId('digest').locator('img.digest-chart');
-  await chart.waitFor({ timeout: 15000 });
+  await chart.waitFor({ timeout: WAIT });
   check(await chart.evaluate((img) => img.complete && img.naturalWidth > 100), 'the digest chart did not load');
   const opened = page.context().waitForEvent('page');
   await page.getByRole('link', { name: /printable .* report/ }).click();
@@ -349,38 +351,38 @@ async function admin(page, user) {
   await page.getByLabel('First password').fill('a long enough first passphrase');
   await page.getByRole('button', { name: 'Create account' }).click();
   const row = page.locator('tr[data-user="ui-newcomer"]');
-  await row.waitFor({ timeout: 10000 });
+  await row.waitFor({ timeout: WAIT });
   check((await row.textContent()).includes('member'), 'the new account is a member of the tenant');
   await page.getByRole('textbox', { name: 'Name', exact: true }).first().fill('nightly-import');
   await page.getByRole('button', { name: /^Issue a token/ }).click();
-  const secret = await page.locator('code.secret').textContent({ timeout: 10000 });
+  const secret = await page.locator('code.secret').textContent({ timeout: WAIT });
   check(secret.startsWith('sgt_'), `the token secret reads "${secret.slice(0, 6)}…"`);
   await page.getByRole('textbox', { name: 'Name', exact: true }).nth(1).fill('SOC webhook');
   await page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hook');
   await page.getByLabel('Signing secret').fill('a signing secret for the browser test');
   await page.getByRole('button', { name: 'Add the channel' }).click();
   await page.getByRole('button', { name: 'send a test' }).click();
-  await page.getByText('A test message to SOC webhook is on its way.').waitFor({ timeout: 10000 });
+  await page.getByText('A test message to SOC webhook is on its way.').waitFor({ timeout: WAIT });
   await page.getByRole('button', { name: 'Save the audit scope' }).click();
   await page.getByLabel('New tenant').fill('Fabrikam');
   await page.getByRole('button', { name: 'Create the tenant' }).click();
   await page.locator('li[data-tenant="Fabrikam"]').getByRole('button', { name: 'archive' }).click();
-  await page.locator('li[data-tenant="Fabrikam"]').filter({ hasText: '(archived)' }).waitFor({ timeout: 10000 });
+  await page.locator('li[data-tenant="Fabrikam"]').filter({ hasText: '(archived)' }).waitFor({ timeout: WAIT });
   await page.getByLabel(/Alert when the score drops/).fill('3.5');
   await page.getByRole('button', { name: 'Save the threshold' }).click();
-  await page.getByText('Saved.', { exact: true }).waitFor({ timeout: 10000 });
+  await page.getByText('Saved.', { exact: true }).waitFor({ timeout: WAIT });
   await page.getByLabel('Grace (days)').fill('45');
   await page.getByRole('button', { name: 'Save the register policy' }).click();
-  await page.getByText('Policy saved.').waitFor({ timeout: 10000 });
+  await page.getByText('Policy saved.').waitFor({ timeout: WAIT });
   // A rule table that leaves rated items unplaced is refused with the server's reason; the default saves.
   await page.getByRole('button', { name: 'Remove backlog' }).click();
   refusalExpected = true;
   await page.getByRole('button', { name: 'Save the rules' }).click();
-  const refused = await page.locator('form.rules [role="alert"]').textContent({ timeout: 10000 });
+  const refused = await page.locator('form.rules [role="alert"]').textContent({ timeout: WAIT });
   check(refused.length > 20, `an incomplete rule table is refused with "${refused}"`);
   await page.getByRole('button', { name: 'Add a rule' }).click();
   await page.getByRole('button', { name: 'Save the rules' }).click();
-  await page.getByText('Saved: every item is placed by the new rules.').waitFor({ timeout: 10000 });
+  await page.getByText('Saved: every item is placed by the new rules.').waitFor({ timeout: WAIT });
   refusalExpected = false;
   await page.screenshot({ path: join(shots, 'admin.png'), fullPage: true });
   await page.getByRole('link', { name: 'Dashboard' }).click();
@@ -408,7 +410,7 @@ async function narrow(page) {
  * offered no edit. */
 async function soaStatement(page, user) {
   await page.getByRole('link', { name: 'SoA' }).click();
-  await page.getByTestId('soa-summary').waitFor({ timeout: 15000 });
+  await page.getByTestId('soa-summary').waitFor({ timeout: WAIT });
   const edit = page.getByRole('button', { name: 'Edit the statement for A.5.1', exact: true });
   if (user.role !== 'ciso') {
     check(await edit.count() === (user.role === 'it_manager' ? 1 : 0), `${user.role}: SoA edit offered wrongly`);
@@ -418,9 +420,9 @@ async function soaStatement(page, user) {
     await form.getByLabel('Attested implementation').selectOption('implemented');
     await form.getByLabel('Justification of the attestation').fill('Policies approved by the board on 2026-10-01');
     await form.getByRole('button', { name: 'Save the statement' }).click();
-    const saved = await form.waitFor({ state: 'detached', timeout: 10000 }).then(() => true, () => false);
+    const saved = await form.waitFor({ state: 'detached', timeout: WAIT }).then(() => true, () => false);
     const row = page.locator('tr[data-control="5.1"]');
-    await row.filter({ hasText: 'by ui-ciso' }).waitFor({ timeout: 10000 }).catch(() => {});
+    await row.filter({ hasText: 'by ui-ciso' }).waitFor({ timeout: WAIT }).catch(() => {});
     const text = await row.textContent();
     check(saved, `the statement was not saved: "${text.slice(0, 300)}"`);
     check(text.includes('implemented') && text.includes('by ui-ciso'), `A.5.1 reads "${text.slice(0, 160)}"`);
@@ -434,12 +436,12 @@ async function roadmapSignOff(user) {
   const { page, close } = await session(user, problems);
   await page.getByRole('link', { name: 'Roadmap' }).click();
   const card = page.locator('article.item').first();
-  await card.waitFor({ timeout: 10000 });
+  await card.waitFor({ timeout: WAIT });
   await card.getByText('Change record').click();
   await card.getByRole('button', { name: 'Approve' }).click();
-  await page.locator('article.item').first().getByText('approved by ui-it-manager').waitFor({ timeout: 10000 });
+  await page.locator('article.item').first().getByText('approved by ui-it-manager').waitFor({ timeout: WAIT });
   await page.getByRole('button', { name: 'Lock the baseline' }).click();
-  const baseline = await page.getByTestId('baseline').filter({ hasText: 'locked by' }).textContent({ timeout: 10000 });
+  const baseline = await page.getByTestId('baseline').filter({ hasText: 'locked by' }).textContent({ timeout: WAIT });
   check(baseline.includes('Baseline locked by ui-it-manager'), `the baseline reads "${baseline}"`);
   await page.screenshot({ path: join(shots, 'roadmap-it-manager.png'), fullPage: true });
   await close();
@@ -466,7 +468,7 @@ async function accessibility(user) {
   };
   await audit('sign-in');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByTestId('score-percent').waitFor({ timeout: 15000 });
+  await page.getByTestId('score-percent').waitFor({ timeout: WAIT });
   const views = await page.locator('nav[aria-label="Main"] a').evaluateAll((links) => links.map((a) => a.textContent));
   for (const view of views) {
     await page.getByRole('link', { name: view, exact: true }).click();
@@ -516,13 +518,13 @@ try {
       await page.getByLabel('Password').fill(user.password);
       await page.screenshot({ path: join(shots, `sign-in-${width}.png`) });
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByTestId('score-percent').waitFor({ timeout: 15000 });
+      await page.getByTestId('score-percent').waitFor({ timeout: WAIT });
       const who = await page.locator('.who').getAttribute('data-role');
       check(who === user.role, `${user.username}: the header shows role ${who}, expected ${user.role}`);
       const percent = await page.getByTestId('score-percent').textContent();
       check(/^\d+(\.\d+)?%$/.test(percent.trim()), `${user.username}: score tile shows "${percent}"`);
       check(await page.locator('.bars progress').count() > 0, `${user.username}: no category bars`);
-      await page.locator('.chart canvas').first().waitFor({ timeout: 10000 });
+      await page.locator('.chart canvas').first().waitFor({ timeout: WAIT });
       const drawn = await page.locator('.chart canvas').first().evaluate((c) => c.width > 0 && c.height > 0);
       check(drawn, `${user.username}: the trend chart has no drawing surface`);
       const statuses = await page.locator('.counts tbody tr').count();
@@ -556,7 +558,7 @@ try {
   await page.getByLabel('Username').fill(users[0].username);
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  const alert = await page.getByRole('alert').textContent({ timeout: 10000 });
+  const alert = await page.getByRole('alert').textContent({ timeout: WAIT });
   check(alert.length > 10, `a wrong password shows "${alert}"`);
   await page.screenshot({ path: join(shots, 'sign-in-refused.png') });
   await apiDocs();
