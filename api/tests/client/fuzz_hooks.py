@@ -1,0 +1,61 @@
+"""Schemathesis hooks for `scripts/api-fuzz`: which session each operation is sent with.
+
+Every operation goes as the admin when its `security` scopes allow the admin. The operations only tenant members may
+call (ratings, risk acceptances, roadmaps, evidence, ...) answer the admin 403 and nothing else, so they go as the
+first allowed role that `SCOREGRC_ROLE_TOKENS` (a JSON object role -> bearer token) has a session for; without one
+they go as the admin too. `SCOREGRC_TOKEN` is the admin's bearer token.
+"""
+
+import json
+import os
+
+import schemathesis
+
+ADMIN_TOKEN = os.environ["SCOREGRC_TOKEN"]
+ROLE_TOKENS = json.loads(os.environ.get("SCOREGRC_ROLE_TOKENS") or "{}")
+# Most privileged first: the one that can do the most of what the operation offers.
+ROLE_ORDER = ["ciso", "it_manager", "engineer", "auditor"]
+
+
+def token_for(operation) -> str:
+    security = operation.definition.raw.get("security")
+    if not security:
+        return ADMIN_TOKEN
+    roles = [role for requirement in security for scopes in requirement.values() for role in scopes]
+    if not roles or "admin" in roles:
+        return ADMIN_TOKEN
+    for role in ROLE_ORDER:
+        if role in roles and role in ROLE_TOKENS:
+            return ROLE_TOKENS[role]
+    return ADMIN_TOKEN
+
+
+# Static tokens: no caching across operations (each has its own), no re-fetching on 401.
+@schemathesis.auth(refresh_interval=None, retry_on=[])
+class RoleAuth:
+    def get(self, case, context):
+        return token_for(context.operation)
+
+    def set(self, case, data, context):
+        case.headers = case.headers or {}
+        case.headers["Authorization"] = f"Bearer {data}"
+
+
+TENANT = os.environ.get("SCOREGRC_TENANT")
+SCRATCH_TENANT = os.environ.get("SCOREGRC_SCRATCH_TENANT")
+DECOY_USER = os.environ.get("SCOREGRC_DECOY_USER")
+PROTECTED_USERS = set(filter(None, os.environ.get("SCOREGRC_PROTECTED_USERS", "").split(",")))
+# Changes that would end the sessions this run signs in with, or take away their tenant.
+USER_CHANGES = {"update_user", "reset_password", "remove_member"}
+# Tenant changes that could archive the fuzzed tenant, or give it a connector whose jobs call Microsoft.
+TENANT_CHANGES = {"update_tenant", "put_graph_connector", "put_defender_connector"}
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    operation_id = case.operation.definition.raw.get("operationId")
+    parameters = case.path_parameters or {}
+    if operation_id in USER_CHANGES and DECOY_USER and parameters.get("user_id") in PROTECTED_USERS:
+        parameters["user_id"] = DECOY_USER
+    if operation_id in TENANT_CHANGES and SCRATCH_TENANT and parameters.get("tenant_id") == TENANT:
+        parameters["tenant_id"] = SCRATCH_TENANT
