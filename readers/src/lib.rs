@@ -6,6 +6,7 @@
 //! - [`arm`]: Azure Resource Manager (Defender for Cloud) secure scores and score controls.
 //! - [`title`]: a title key for joining portal rows to Graph profiles, and the catalog of known titles.
 //! - [`triage_workbook`]: the triage workbook scoregrc exports, read back after a person edited it.
+//! - [`fuzzing`]: the bodies of the fuzz targets in `fuzz/`, with the invariants every reader keeps.
 //!
 //! Nothing here does I/O: every function takes `&[u8]` and returns data or a [`ReadError`] whose message
 //! names the row and column (or JSON path) and says what to do.
@@ -14,6 +15,7 @@ pub mod arm;
 mod detect;
 mod error;
 pub mod export;
+pub mod fuzzing;
 pub mod graph;
 mod json;
 mod text;

@@ -36,7 +36,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<ExportSheet, ReadError> {
     {
         let line = lines.line_of(record.position().map_or(0, ::csv::Position::byte));
         let row = line.saturating_sub(quoted_line_breaks);
-        quoted_line_breaks += record.as_slice().bytes().filter(|&byte| byte == b'\n').count() as u64;
+        quoted_line_breaks += record.iter().map(|cell| line_breaks(cell.as_bytes())).sum::<u64>();
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
@@ -78,10 +78,18 @@ impl<'a> LineCounter<'a> {
             self.text.get(from..).unwrap_or_default().iter().take_while(|b| matches!(b, b'\r' | b'\n')).count();
         let start = from + skipped;
         let counted = self.text.get(self.counted_to..start).unwrap_or_default();
-        self.line_breaks += counted.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.line_breaks += line_breaks(counted);
         self.counted_to = start;
         self.line_breaks + 1 + self.lines_before
     }
+}
+
+/// Line breaks in `bytes`: CRLF, LF, and a lone CR, which the csv reader also ends a record with (old Mac
+/// Excel writes "CSV (Macintosh)" that way). Counting only LF would give every row of such a file row 1.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lone_cr = bytes.windows(2).filter(|pair| pair[0] == b'\r' && pair[1] != b'\n').count();
+    let last_cr = bytes.last() == Some(&b'\r');
+    (bytes.iter().filter(|&&byte| byte == b'\n').count() + lone_cr + usize::from(last_cr)) as u64
 }
 
 /// Excel writes and reads a first line `sep=;` naming the delimiter; otherwise guess from the header line.
@@ -139,6 +147,13 @@ mod tests {
             "Recommended action,Points achieved,Notes\n\"multi\nline\",1/2,\"a\r\nb\"\n\nSecond,2/2,\nThird,ten/10,\n";
         let error = read_csv(csv.as_bytes()).unwrap_err();
         assert_eq!(error.row, Some(5), "{}", error.message);
+    }
+
+    #[test]
+    fn rows_are_counted_in_files_with_lone_cr_line_ends() {
+        let error = read_csv(b"Recommended action,Points achieved\rx,1/2\r\r\"a\rb\",bad\ry,2/2\r").unwrap_err();
+        assert_eq!(error.row, Some(4), "{}", error.message);
+        assert_eq!(line_breaks(b"a\r\nb\rc\n\r"), 4);
     }
 
     #[test]

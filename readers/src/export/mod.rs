@@ -9,6 +9,7 @@ mod columns;
 mod csv;
 mod dates;
 mod rows;
+mod shared_strings;
 mod values;
 mod xlsx;
 pub(crate) mod zip_check;

@@ -42,7 +42,8 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<ExportSheet, ReadE
 fn read_raw(bytes: &[u8], sheet: Option<&str>) -> Result<RawSheet, ReadError> {
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|error| workbook_error(&error))?;
     let name = choose_sheet(&workbook.sheet_names(), sheet)?;
-    let (values, formulas) = values_and_formulas(&mut workbook, &name).map_err(|error| workbook_error(&error))?;
+    let (cells, formulas) = cells_and_formulas(&mut workbook, &name).map_err(|error| workbook_error(&error))?;
+    let values = dense(cells)?;
     // Styles only tell percent-formatted numbers apart; a workbook whose styles cannot be read is still read.
     let styles = workbook.worksheet_style(&name).unwrap_or_default();
     raw_sheet(&name, &values, &formulas, &styles)
@@ -51,16 +52,16 @@ fn read_raw(bytes: &[u8], sheet: Option<&str>) -> Result<RawSheet, ReadError> {
 /// Sheet positions (0-based row, column) that hold a formula.
 type FormulaCells = HashSet<(u32, u32)>;
 
-/// The sheet's values (as `worksheet_range` reads them) and the positions (0-based row, column) of its formulas
-/// (the non-empty ones `worksheet_formula` reads), in one pass over the sheet instead of two.
-fn values_and_formulas(
+/// The sheet's non-empty cells (as `worksheet_range` reads them) and the positions (0-based row, column) of its
+/// formulas (the non-empty ones `worksheet_formula` reads), in one pass over the sheet instead of two.
+fn cells_and_formulas(
     workbook: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
-) -> Result<(Range<Data>, FormulaCells), XlsxError> {
+) -> Result<(Vec<Cell<Data>>, FormulaCells), XlsxError> {
     let mut reader = match workbook.worksheet_cells_reader(name) {
         Ok(reader) => reader,
         // As `worksheet_range` does: a sheet that is not a worksheet (a chart) reads as empty.
-        Err(XlsxError::NotAWorksheet(_)) => return Ok((Range::default(), HashSet::new())),
+        Err(XlsxError::NotAWorksheet(_)) => return Ok((Vec::new(), HashSet::new())),
         Err(error) => return Err(error),
     };
     let mut cells = Vec::new();
@@ -88,7 +89,35 @@ fn values_and_formulas(
             cells.push(Cell::new(record.pos, Data::from(record.value)));
         }
     }
-    Ok((Range::from_sparse(cells), formulas))
+    Ok((cells, formulas))
+}
+
+/// Cells the range from a sheet's first to its last cell may span: a full-height export ([`super::MAX_ROWS`])
+/// 16 columns wide (an export has 12), about 128 MiB once laid out.
+const MAX_CELLS: u64 = 4 * 1024 * 1024;
+
+/// The cells laid out as calamine's `Range`, which holds every position from the first cell to the last, empty
+/// or not: one cell in A1 and one in XFD1048576 would take 17 billion of them (an allocation whose failure
+/// aborts the process). So the range is measured first, and a tall or wide one refused.
+fn dense(cells: Vec<Cell<Data>>) -> Result<Range<Data>, ReadError> {
+    let span = |of: fn(&Cell<Data>) -> u32| {
+        let first = cells.iter().map(of).min().unwrap_or_default();
+        cells.iter().map(of).max().map_or(0, |last| u64::from(last - first) + 1)
+    };
+    let (height, width) = (span(|cell| cell.get_position().0), span(|cell| cell.get_position().1));
+    if height > super::MAX_ROWS as u64 + 1 {
+        return Err(rows::too_many_rows());
+    }
+    if height.saturating_mul(width) > MAX_CELLS {
+        return Err(ReadError::new(
+            ReadErrorKind::TooLarge,
+            format!(
+                "the sheet's cells spread over {height} rows and {width} columns, far more than a Secure Score \
+                 export; delete the cells outside the table (Ctrl+End shows the last one) and save again"
+            ),
+        ));
+    }
+    Ok(Range::from_sparse(cells))
 }
 
 fn choose_sheet(names: &[String], wanted: Option<&str>) -> Result<String, ReadError> {
@@ -120,9 +149,6 @@ fn raw_sheet(
 ) -> Result<RawSheet, ReadError> {
     let sheet_is_empty = || ReadError::new(ReadErrorKind::Empty, format!("the sheet `{name}` is empty"));
     let (first_row, first_column) = values.start().ok_or_else(sheet_is_empty)?;
-    if values.height() > super::MAX_ROWS + 1 {
-        return Err(rows::too_many_rows());
-    }
     let mut headers: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for (offset, cells) in values.rows().enumerate() {

@@ -1,5 +1,9 @@
 //! A look at the ZIP directory before calamine opens the workbook: cut-off uploads, containers that are
-//! not workbooks, and decompressed sizes no export reaches are refused with a clear message up front.
+//! not workbooks, and decompressed sizes no export reaches are refused with a clear message up front, as are
+//! shared string counts that would make calamine reserve more memory than the file can fill
+//! ([`super::shared_strings`]).
+
+use std::io::Cursor;
 
 use crate::error::{ReadError, ReadErrorKind};
 
@@ -18,8 +22,8 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), ReadError> {
     let directory_size = usize::try_from(le_u32(bytes, end + 12).ok_or_else(cut_off)?).unwrap_or(usize::MAX);
     let directory_start = usize::try_from(le_u32(bytes, end + 16).ok_or_else(cut_off)?).unwrap_or(usize::MAX);
     if directory_start == 0xFFFF_FFFF {
-        // ZIP64: no export is that large; leave the details to the ZIP reader.
-        return Ok(());
+        // ZIP64: no export is that large; leave the details to the ZIP reader, and its sizes to the check below.
+        return check_as_the_zip_reader_sees_it(bytes);
     }
     if directory_start.checked_add(directory_size).is_none_or(|directory_end| directory_end > end) {
         return Err(cut_off());
@@ -44,16 +48,37 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), ReadError> {
         at += ENTRY_FIXED_LEN + name_len + extra_len + comment_len;
     }
     if uncompressed > MAX_UNCOMPRESSED {
-        return Err(ReadError::new(
-            ReadErrorKind::TooLarge,
-            format!(
-                "the workbook unpacks to {} MiB, more than the {} MiB a Secure Score export can need",
-                uncompressed / (1024 * 1024),
-                MAX_UNCOMPRESSED / (1024 * 1024)
-            ),
-        ));
+        return Err(too_large(uncompressed));
     }
-    check_is_workbook(&names)
+    check_is_workbook(&names)?;
+    check_as_the_zip_reader_sees_it(bytes)
+}
+
+/// The same limit on the directory the ZIP reader itself will use. It may find another one than the walk
+/// above: it tries every end record from the back (skipping one whose comment runs past the end of the file) and
+/// accepts bytes before the archive. A file can thus show the walk a small directory and calamine a large one,
+/// whose declared sizes are the only bound on what the reader inflates (it stops an entry at its declared size).
+fn check_as_the_zip_reader_sees_it(bytes: &[u8]) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| damaged())?;
+    let mut uncompressed = 0u64;
+    for index in 0..archive.len() {
+        uncompressed = uncompressed.saturating_add(archive.by_index_data(index).map_err(|_| damaged())?.size());
+    }
+    if uncompressed > MAX_UNCOMPRESSED {
+        return Err(too_large(uncompressed));
+    }
+    super::shared_strings::check(&mut archive, uncompressed)
+}
+
+fn too_large(uncompressed: u64) -> ReadError {
+    ReadError::new(
+        ReadErrorKind::TooLarge,
+        format!(
+            "the workbook unpacks to {} MiB, more than the {} MiB a Secure Score export can need",
+            uncompressed / (1024 * 1024),
+            MAX_UNCOMPRESSED / (1024 * 1024)
+        ),
+    )
 }
 
 fn check_is_workbook(names: &[String]) -> Result<(), ReadError> {

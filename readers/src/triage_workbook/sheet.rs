@@ -62,11 +62,13 @@ fn read_at_most(bytes: &[u8], max_rows: usize) -> Result<TriageSheet, ReadError>
         Sniff::Binary(what) => return Err(not_a_workbook(&format!("this file is {what}"))),
         Sniff::Text(_) => return Err(not_a_workbook("this file is text (CSV or similar)")),
     }
+    // Errors about the file as a whole name `file`, as the fields of this reader's errors promise.
     zip_check::check(bytes).map_err(|error| match error.kind {
         ReadErrorKind::UnsupportedFileType => not_a_workbook("this ZIP file is no .xlsx workbook"),
-        _ => error,
+        _ => error.at_field("file"),
     })?;
-    panic::catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, max_rows))).map_err(|_| zip_check::damaged())?
+    panic::catch_unwind(AssertUnwindSafe(|| read_workbook(bytes, max_rows)))
+        .map_err(|_| zip_check::damaged().at_field("file"))?
 }
 
 fn not_a_workbook(what: &str) -> ReadError {
@@ -144,7 +146,7 @@ fn header_row(workbook: &mut Workbook<'_>, sheet: &str) -> Result<HeaderCells, R
         text_bytes += value.text().len();
         let Some((_, row_cells)) = current.as_mut() else { continue };
         if row_cells.len() >= MAX_HEADER_CELLS || text_bytes > MAX_TEXT_BYTES {
-            return Err(zip_check::damaged());
+            return Err(zip_check::damaged().at_field("file"));
         }
         row_cells.push((column, value.text()));
     }

@@ -5,5 +5,8 @@ mod arm;
 mod detect;
 mod export_csv;
 mod export_xlsx;
+mod fuzzing;
+mod fuzzing_props;
 mod graph;
 mod titles;
+mod xlsx_limits;
