@@ -82,6 +82,7 @@ pub struct Gap {
 
 /// A framework's coverage at the report date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = BoardFrameworkCoverage)]
 pub struct FrameworkCoverage {
     pub framework: String,
     pub name: String,

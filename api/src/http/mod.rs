@@ -137,6 +137,8 @@ where
         .configure(configure_operations)
         .split_for_parts();
     openapi::document_shared_errors(&mut doc);
+    openapi::describe_file_bodies(&mut doc);
+    openapi::name_tagged_variants(&mut doc);
     (app, doc)
 }
 

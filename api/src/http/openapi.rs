@@ -1,7 +1,9 @@
 //! The OpenAPI document's frame: info, tags, the bearer scheme, and the error answers every operation shares.
 
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{AllOf, Discriminator, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, RefOr};
 use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -15,7 +17,12 @@ use super::problem;
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerScheme),
-    components(schemas(problem::Problem)),
+    // Enums used only as query parameters: `IntoParams` refers to them without adding them.
+    components(schemas(
+        problem::Problem,
+        crate::store::recommendations::RecommendationSort,
+        crate::store::comparison::CompareBy
+    )),
     tags(
         (name = "auth", description = "Signing in and passwords"),
         (name = "tenants", description = "Tenants and memberships"),
@@ -57,7 +64,7 @@ impl Modify for BearerScheme {
 /// a body can also answer 400 (malformed JSON), 413 (too large), 415 (not JSON) and 422 (wrong shape).
 pub fn document_shared_errors(doc: &mut OpenApiDoc) {
     for item in doc.paths.paths.values_mut() {
-        for operation in [&mut item.post, &mut item.put, &mut item.patch].into_iter().flatten() {
+        for operation in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
             if operation.request_body.is_some() {
                 for (status, description) in [
                     ("400", "Malformed JSON"),
@@ -72,6 +79,51 @@ pub fn document_shared_errors(doc: &mut OpenApiDoc) {
     }
 }
 
+/// Describes file bodies as files. `Vec<u8>` in a `utoipa::path` becomes an array of integers; uploads and
+/// downloads are bytes: `string`/`binary` for a raw body, and an object with a binary `file` (and, for evidence,
+/// its text fields) for a multipart form, so clients and fuzzers send files, not number lists.
+pub fn describe_file_bodies(doc: &mut OpenApiDoc) {
+    for item in doc.paths.paths.values_mut() {
+        for operation in [&mut item.get, &mut item.post, &mut item.put].into_iter().flatten() {
+            let evidence = operation.operation_id.as_deref() == Some("upload_evidence");
+            if let Some(body) = operation.request_body.as_mut() {
+                body.content.iter_mut().for_each(|(media, content)| describe_file(media, content, evidence));
+            }
+            for response in operation.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    response.content.iter_mut().for_each(|(media, content)| describe_file(media, content, false));
+                }
+            }
+        }
+    }
+}
+
+/// The multipart text fields of an evidence upload besides `file`, and which of them are required.
+const EVIDENCE_FIELDS: [(&str, bool); 5] =
+    [("title", true), ("proves", false), ("target_kind", true), ("target_id", true), ("supersedes", false)];
+
+fn describe_file(media: &str, content: &mut Content, evidence: bool) {
+    let is_numbers = matches!(&content.schema, Some(RefOr::T(Schema::Array(_))));
+    if !is_numbers || media.contains("json") {
+        return;
+    }
+    let binary =
+        || ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)));
+    let schema = if media == "multipart/form-data" {
+        let mut form = ObjectBuilder::new().schema_type(Type::Object).property("file", binary()).required("file");
+        for (field, required) in EVIDENCE_FIELDS.into_iter().filter(|_| evidence) {
+            form = form.property(field, ObjectBuilder::new().schema_type(Type::String));
+            if required {
+                form = form.required(field);
+            }
+        }
+        form.build()
+    } else {
+        binary().build()
+    };
+    content.schema = Some(RefOr::T(Schema::Object(schema)));
+}
+
 fn add_problem(operation: &mut Operation, status: &str, description: &str) {
     if operation.responses.responses.contains_key(status) {
         return;
@@ -79,4 +131,68 @@ fn add_problem(operation: &mut Operation, status: &str, description: &str) {
     let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
     let response = ResponseBuilder::new().description(description).content("application/problem+json", content).build();
     operation.responses.responses.insert(status.to_owned(), response.into());
+}
+
+/// Gives every variant of an internally tagged enum (a `oneOf` of inline `allOf`s, one part of each fixing `kind`
+/// to one value) its own named component, its inline parts merged into one object, and the `oneOf` a
+/// discriminator on `kind`. The document means the same; client generators that cannot read inline unions
+/// (openapi-python-client) then make a model per variant instead of dropping the type and all that use it.
+pub fn name_tagged_variants(doc: &mut OpenApiDoc) {
+    let Some(components) = doc.components.as_mut() else { return };
+    let mut added = Vec::new();
+    for (name, schema) in components.schemas.iter_mut() {
+        let RefOr::T(Schema::OneOf(union)) = schema else { continue };
+        let Some(named) = union.items.iter().map(flatten_variant).collect::<Option<Vec<_>>>() else { continue };
+        let mut mapping = Vec::new();
+        union.items = named
+            .into_iter()
+            .map(|(tag, variant)| {
+                let component = format!("{name}{}", pascal(&tag));
+                mapping.push((tag, format!("#/components/schemas/{component}")));
+                added.push((component.clone(), variant));
+                RefOr::Ref(Ref::from_schema_name(component))
+            })
+            .collect();
+        union.discriminator = Some(Discriminator::with_mapping("kind", mapping));
+    }
+    for (component, variant) in added {
+        components.schemas.insert(component, RefOr::T(Schema::AllOf(variant)));
+    }
+}
+
+/// The variant's `kind` value and the variant with its shared parts (`$ref`s) kept and its own inline parts
+/// merged into one object; `None` when it is not such an `allOf`.
+fn flatten_variant(variant: &RefOr<Schema>) -> Option<(String, AllOf)> {
+    let RefOr::T(Schema::AllOf(parts)) = variant else { return None };
+    let mut own = ObjectBuilder::new().schema_type(Type::Object).build();
+    let mut items = Vec::new();
+    for part in &parts.items {
+        match part {
+            RefOr::Ref(_) => items.push(part.clone()),
+            RefOr::T(Schema::Object(object)) => {
+                own.properties.extend(object.properties.clone());
+                own.required.extend(object.required.iter().cloned());
+            }
+            RefOr::T(_) => return None,
+        }
+    }
+    let RefOr::T(Schema::Object(kind)) = own.properties.get("kind")? else { return None };
+    let [tag] = kind.enum_values.as_deref()? else { return None };
+    let tag = tag.as_str()?.to_owned();
+    items.push(RefOr::T(Schema::Object(own)));
+    let mut merged = AllOf::new();
+    merged.items = items;
+    merged.description = parts.description.clone();
+    Some((tag, merged))
+}
+
+/// `score_changed` → `ScoreChanged`.
+fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect()
 }
