@@ -27,6 +27,7 @@ pub struct AlertQuery {
     pub acknowledged: Option<bool>,
     pub kind: Option<AlertKind>,
     /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -37,6 +37,7 @@ pub struct AuditQuery {
     /// Only rows before this time (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -199,6 +199,7 @@ pub struct DeliveryQuery {
     /// Only attempts for this notification.
     pub notification_id: Option<uuid::Uuid>,
     /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -70,6 +70,7 @@ pub struct EvidenceQuery {
     #[serde(default)]
     pub include_deleted: bool,
     /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

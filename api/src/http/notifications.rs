@@ -27,6 +27,7 @@ pub struct NotificationQuery {
     /// Only this kind, e.g. `risk_acceptance.review_due`.
     pub kind: Option<String>,
     /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

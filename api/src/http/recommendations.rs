@@ -51,6 +51,7 @@ pub struct RecommendationQuery {
     /// points still available).
     pub sort: Option<RecommendationSort>,
     /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

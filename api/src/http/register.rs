@@ -85,6 +85,7 @@ pub struct RegisterQuery {
     pub category: Option<String>,
     pub recommendation_id: Option<uuid::Uuid>,
     /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
