@@ -22,8 +22,10 @@ pub struct Snapshot {
     pub max: f64,
     pub percent: f64,
     pub categories: Vec<CategoryScore>,
-    /// Microsoft's comparative averages, as given (`averageScore`, `basis`, … per entry).
-    #[schema(value_type = Vec<Object>)]
+    /// What Microsoft gives beside the score, as given: for Microsoft 365 a list of comparative averages
+    /// (`averageScore`, `basis`, …), for a Defender for Cloud subscription an object with its `percentage` and
+    /// `weight`.
+    #[schema(value_type = Value)]
     pub averages: serde_json::Value,
     /// Where the figure came from.
     pub source: Channel,
@@ -38,11 +40,7 @@ fn view(m: score_snapshot::Model) -> Snapshot {
         max: m.max,
         percent: percent(m.current, m.max),
         categories: serde_json::from_str(&m.categories).unwrap_or_default(),
-        // Always a list, as documented, even when what was stored is not one.
-        averages: serde_json::from_str::<serde_json::Value>(&m.averages)
-            .ok()
-            .filter(serde_json::Value::is_array)
-            .unwrap_or_else(|| serde_json::Value::Array(Vec::new())),
+        averages: serde_json::from_str(&m.averages).unwrap_or_default(),
         source: m.source.parse().unwrap_or(Channel::Graph),
     }
 }
