@@ -29,6 +29,12 @@ pub enum SecretError {
     Open,
 }
 
+/// The public id of any key: the first 16 hex digits of its SHA-256 (the key cannot be recovered from it).
+pub fn key_id(key: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(key)[..8])
+}
+
 /// The key that seals stored secrets. Its `Debug` never shows the key.
 #[derive(Clone)]
 pub struct DataKey([u8; 32]);
@@ -54,8 +60,7 @@ impl DataKey {
 
     /// The public id of the key: the first 16 hex digits of its SHA-256 (the key cannot be recovered from it).
     pub fn key_id(&self) -> String {
-        use sha2::Digest;
-        hex::encode(&sha2::Sha256::digest(self.0)[..8])
+        key_id(&self.0)
     }
 
     /// Writes the key to a new file at `path` (mode 0600, hex), durably; refuses to overwrite.

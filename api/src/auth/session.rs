@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AuthError;
 use crate::domain::role::Role;
+use crate::secrets::key_id;
 
 /// The `iss` of every session token.
 pub const ISSUER: &str = "scoregrc";
@@ -58,12 +59,6 @@ impl std::fmt::Debug for SessionKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "SessionKeys(kid {}, {} retired)", self.kid, self.verifiers.len() - 1)
     }
-}
-
-/// The public id of a key: the first 16 hex digits of its SHA-256 (the key cannot be recovered from it).
-pub fn key_id(secret: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(&sha2::Sha256::digest(secret)[..8])
 }
 
 impl SessionKeys {

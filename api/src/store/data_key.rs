@@ -49,7 +49,7 @@ pub async fn reseal_all(
         if !sealed.starts_with("v1.") {
             continue;
         }
-        let value = serde_json::Value::String(reseal(&format!("setting:{}", row.key), &sealed)?).to_string();
+        let value = serde_json::Value::String(reseal(&super::settings::sealed_purpose(&row.key), &sealed)?).to_string();
         let version = row.version;
         let mut row = row.into_active_model();
         row.value = Set(value);

@@ -4,15 +4,17 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{self, Change};
+use super::settings::{put_sealed, sealed_purpose};
 use super::{StoreError, begin_write};
-use crate::auth::session::{RetiredKey, key_id};
+use crate::auth::session::RetiredKey;
 use crate::domain::audit::{Actor, Chain};
 use crate::entities::setting;
 use crate::secrets::DataKey;
+use crate::secrets::key_id;
 
 const PLATFORM: &str = "platform";
 /// The setting holding the sealed list of retired session keys.
@@ -67,13 +69,13 @@ pub async fn rotate(
     retired.push(RetiredKey { secret: old.clone(), accept_until: old_accepted_until });
     let mut new = vec![0u8; KEY_BYTES];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut new);
-    put(&tx, now, CURRENT, data_key.seal(&purpose(CURRENT), &new)?).await?;
+    put_sealed(&tx, now, CURRENT, data_key.seal(&sealed_purpose(CURRENT), &new)?).await?;
     let stored: Vec<StoredRetired> = retired
         .iter()
         .map(|r| StoredRetired { key: STANDARD.encode(&r.secret), accept_until: r.accept_until })
         .collect();
     let list = serde_json::to_vec(&stored).map_err(|_| StoreError::Secret(crate::secrets::SecretError::Open))?;
-    put(&tx, now, RETIRED, data_key.seal(&purpose(RETIRED), &list)?).await?;
+    put_sealed(&tx, now, RETIRED, data_key.seal(&sealed_purpose(RETIRED), &list)?).await?;
     let rotation =
         Rotation { old_key_id: key_id(&old), new_key_id: key_id(&new), old_accepted_until, retired: retired.len() };
     let actor = Actor::system("cli");
@@ -86,47 +88,16 @@ pub async fn rotate(
     Ok(rotation)
 }
 
-fn purpose(name: &str) -> String {
-    format!("setting:{name}")
-}
-
 async fn retired_keys(conn: &impl ConnectionTrait, data_key: &DataKey) -> Result<Vec<RetiredKey>, StoreError> {
     let Some(row) = setting::Entity::find_by_id((PLATFORM.to_owned(), RETIRED.to_owned())).one(conn).await? else {
         return Ok(Vec::new());
     };
     let sealed: String = serde_json::from_str(&row.value).unwrap_or_default();
-    let list = data_key.open(&purpose(RETIRED), &sealed)?;
+    let list = data_key.open(&sealed_purpose(RETIRED), &sealed)?;
     let stored: Vec<StoredRetired> =
         serde_json::from_slice(&list).map_err(|_| StoreError::Secret(crate::secrets::SecretError::Open))?;
     Ok(stored
         .into_iter()
         .filter_map(|s| Some(RetiredKey { secret: STANDARD.decode(s.key).ok()?, accept_until: s.accept_until }))
         .collect())
-}
-
-/// Stores the sealed `value` in platform setting `name`, creating or replacing it.
-async fn put(conn: &impl ConnectionTrait, now: DateTime<Utc>, name: &str, sealed: String) -> Result<(), StoreError> {
-    let value = serde_json::Value::String(sealed).to_string();
-    match setting::Entity::find_by_id((PLATFORM.to_owned(), name.to_owned())).one(conn).await? {
-        Some(row) => {
-            let version = row.version;
-            let mut row = row.into_active_model();
-            row.value = Set(value);
-            row.version = Set(version + 1);
-            row.updated_at = Set(now);
-            row.update(conn).await?;
-        }
-        None => {
-            setting::ActiveModel {
-                scope: Set(PLATFORM.to_owned()),
-                key: Set(name.to_owned()),
-                value: Set(value),
-                version: Set(1),
-                updated_at: Set(now),
-            }
-            .insert(conn)
-            .await?;
-        }
-    }
-    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Platform and tenant settings, stored as JSON text; secrets are sealed before they are stored.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
 
 use super::audit::{self, Change};
 use super::{StoreError, begin_write};
@@ -46,7 +46,7 @@ async fn sealed_platform_key(
     len: usize,
     comment: &str,
 ) -> Result<Vec<u8>, StoreError> {
-    let purpose = format!("setting:{name}");
+    let purpose = sealed_purpose(name);
     let tx = begin_write(db).await?;
     if let Some(row) = setting::Entity::find_by_id((PLATFORM.to_owned(), name.to_owned())).one(&tx).await? {
         let sealed: String = serde_json::from_str(&row.value).unwrap_or_default();
@@ -57,8 +57,7 @@ async fn sealed_platform_key(
     }
     let mut key = vec![0u8; len];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-    let sealed = data_key.seal(&purpose, &key)?;
-    put_in(&tx, now, name, serde_json::Value::String(sealed)).await?;
+    put_sealed(&tx, now, name, data_key.seal(&purpose, &key)?).await?;
     let startup = Actor::system("startup");
     let change = Change::new(Chain::Platform, &startup, "setting", name, "create")
         .after(serde_json::json!({ "sealed": true }))
@@ -68,20 +67,39 @@ async fn sealed_platform_key(
     Ok(key)
 }
 
-async fn put_in(
+/// What platform setting `name` is sealed for (bound as associated data, so it opens only there).
+pub(crate) fn sealed_purpose(name: &str) -> String {
+    format!("setting:{name}")
+}
+
+/// Stores the sealed value in platform setting `name`, creating it or replacing it (its version goes up).
+pub(crate) async fn put_sealed(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
-    key: &str,
-    value: serde_json::Value,
+    name: &str,
+    sealed: String,
 ) -> Result<(), StoreError> {
-    setting::ActiveModel {
-        scope: Set(PLATFORM.to_owned()),
-        key: Set(key.to_owned()),
-        value: Set(value.to_string()),
-        version: Set(1),
-        updated_at: Set(now),
+    let value = serde_json::Value::String(sealed).to_string();
+    match setting::Entity::find_by_id((PLATFORM.to_owned(), name.to_owned())).one(conn).await? {
+        Some(row) => {
+            let version = row.version;
+            let mut row = row.into_active_model();
+            row.value = Set(value);
+            row.version = Set(version + 1);
+            row.updated_at = Set(now);
+            row.update(conn).await?;
+        }
+        None => {
+            setting::ActiveModel {
+                scope: Set(PLATFORM.to_owned()),
+                key: Set(name.to_owned()),
+                value: Set(value),
+                version: Set(1),
+                updated_at: Set(now),
+            }
+            .insert(conn)
+            .await?;
+        }
     }
-    .insert(conn)
-    .await?;
     Ok(())
 }

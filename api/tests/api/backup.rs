@@ -2,17 +2,11 @@
 
 use reqwest::StatusCode;
 use serde_json::json;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use crate::helpers::{RunCommand, spawn_app};
-
-fn scoregrc(db: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_scoregrc"));
-    command.arg("--db").arg(db).env_remove("SCOREGRC_DATA_KEY").env("RUST_LOG", "warn");
-    command
-}
+use crate::helpers::{RunCommand, scoregrc, spawn_app};
 
 fn said(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))

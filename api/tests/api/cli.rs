@@ -3,13 +3,7 @@
 use reqwest::StatusCode;
 use std::process::Command;
 
-use crate::helpers::{RunCommand, json_of, spawn_app};
-
-fn scoregrc(db: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_scoregrc"));
-    command.arg("--db").arg(db).env_remove("SCOREGRC_DATA_KEY").env("RUST_LOG", "warn");
-    command
-}
+use crate::helpers::{RunCommand, json_of, scoregrc, spawn_app};
 
 #[tokio::test]
 async fn user_add_and_token_issue_work_beside_a_running_server() {

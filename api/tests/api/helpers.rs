@@ -186,6 +186,14 @@ impl TestApp {
     }
 }
 
+/// The `scoregrc` binary on the database at `db`, with the data key from the file beside it (never the
+/// environment's) and quiet logs.
+pub fn scoregrc(db: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scoregrc"));
+    command.arg("--db").arg(db).env_remove("SCOREGRC_DATA_KEY").env("RUST_LOG", "warn");
+    command
+}
+
 /// Runs a command of the `scoregrc` binary from an async test without blocking the test's runtime: the server
 /// under test runs on it (its job runner can hold the write lock between two awaits), so waiting on the thread
 /// while the command writes the same database would stall both until the busy timeout.

@@ -2,9 +2,8 @@
 //! working, and the rotation is in the platform trail with key ids only.
 
 use reqwest::StatusCode;
-use std::process::Command;
 
-use crate::helpers::RunCommand;
+use crate::helpers::{RunCommand, scoregrc};
 use crate::process::Server;
 
 fn key_id_of(token: &str) -> String {
@@ -22,13 +21,7 @@ async fn a_rotated_key_signs_new_sessions_and_old_sessions_last_until_they_expir
     let old_session = server.token.clone();
     server.stop();
 
-    let rotated = Command::new(env!("CARGO_BIN_EXE_scoregrc"))
-        .arg("--db")
-        .arg(&db)
-        .args(["keys", "rotate", "--session-hours", "12"])
-        .env_remove("SCOREGRC_DATA_KEY")
-        .run()
-        .await;
+    let rotated = scoregrc(&db).args(["keys", "rotate", "--session-hours", "12"]).run().await;
     let said = String::from_utf8_lossy(&rotated.stdout).into_owned();
     assert!(rotated.status.success(), "{said}{}", String::from_utf8_lossy(&rotated.stderr));
     assert!(said.contains(&format!("session signing key rotated: {} -> ", key_id_of(&old_session))), "{said}");

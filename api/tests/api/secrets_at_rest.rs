@@ -5,9 +5,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::Command;
 
-use crate::helpers::RunCommand;
+use crate::helpers::{RunCommand, scoregrc};
 use crate::process::{ADMIN_PASSWORD, Server, log_of};
 use scoregrc::secrets::DataKey;
 
@@ -85,13 +84,7 @@ async fn configured_secrets_never_reach_the_log_or_the_file_and_a_data_key_rotat
     let before = sealed_values(&db);
     assert_eq!(before.len(), 5, "two settings (the session and pack keys), a connector, two channels: {before:?}");
     assert!(!holders(dir.path(), before[0].as_bytes()).is_empty(), "the search finds a ciphertext before rotating");
-    let rotated = Command::new(env!("CARGO_BIN_EXE_scoregrc"))
-        .arg("--db")
-        .arg(&db)
-        .args(["keys", "rotate-data-key"])
-        .env_remove("SCOREGRC_DATA_KEY")
-        .run()
-        .await;
+    let rotated = scoregrc(&db).args(["keys", "rotate-data-key"]).run().await;
     let said = String::from_utf8_lossy(&rotated.stdout).into_owned();
     assert!(rotated.status.success(), "{said}{}", String::from_utf8_lossy(&rotated.stderr));
     assert!(said.contains("re-sealed 5 values"), "{said}");
