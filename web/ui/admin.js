@@ -81,7 +81,7 @@ function Tokens({ tenant }) {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${secret && html`<p role="status">Copy the secret now; it is not shown again: <code class="secret">${secret}</code></p>`}
     <ul>${(tokens?.items || []).map((t) => html`<li>${t.name} · ${t.role} · ${t.state}
-      ${t.state === 'active' && html` <button type="button" class="link" onClick=${() => api(`/tokens/${t.id}`, { method: 'DELETE' }).then(reload)}>revoke</button>`}</li>`)}</ul>
+      ${t.state === 'active' && html` <button type="button" class="link" onClick=${() => api(`/tokens/${t.id}`, { method: 'DELETE' }).then(reload).catch((e) => setError(e.message))}>revoke</button>`}</li>`)}</ul>
     <form class="inline" onSubmit=${issue}>
       <label>Name <input name="name" required /></label>
       <label>Role <select name="role">${ROLES.filter((r) => r !== 'admin').map((r) => html`<option value=${r}>${r.replace('_', ' ')}</option>`)}</select></label>

@@ -41,7 +41,9 @@ function Alerts({ tenant, me }) {
 
 function Review({ tenant }) {
   const [review, setReview] = useState(null);
-  useEffect(() => { api(`/tenants/${tenant.id}/reviews/weekly`).then(setReview); }, [tenant.id]);
+  const [error, setError] = useState(null);
+  useEffect(() => { api(`/tenants/${tenant.id}/reviews/weekly`).then(setReview).catch((e) => setError(e.message)); }, [tenant.id]);
+  if (error) return html`<p class="error" role="alert">The weekly review: ${error}</p>`;
   if (!review) return null;
   const lines = [
     [review.new_recommendations.length, 'new recommendations'],
@@ -86,7 +88,9 @@ function Digest({ tenant }) {
 
 function Comparison() {
   const [rows, setRows] = useState(null);
-  useEffect(() => { api('/tenants-comparison').then(setRows); }, []);
+  const [error, setError] = useState(null);
+  useEffect(() => { api('/tenants-comparison').then(setRows).catch((e) => setError(e.message)); }, []);
+  if (error) return html`<p class="error" role="alert">The comparison of tenants: ${error}</p>`;
   if (!rows || rows.length < 2) return null;
   return html`<section class="card wide" aria-labelledby="compare-title">
     <h2 id="compare-title">Tenants side by side</h2>

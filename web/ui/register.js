@@ -34,7 +34,7 @@ function Propose({ tenant, onProposed, entry }) {
     api(`/tenants/${tenant.id}/recommendations?status=to_address&limit=500&sort=title`).then((p) => {
       const own = (entry?.recommendations || []).filter((r) => !p.items.some((i) => i.id === r.id));
       setItems([...own, ...p.items]);
-    });
+    }).catch((e) => setError(e.message));
   }, [tenant.id]);
   async function submit(event) {
     event.preventDefault();
@@ -90,7 +90,8 @@ function Steps({ tenant, entry, onStepped }) {
   useEffect(() => {
     // Refusing a renewal is the renew step answered no (it revokes the entry), offered wherever renewing is.
     api(`/tenants/${tenant.id}/risk-acceptances/${entry.id}/steps`)
-      .then((s) => setSteps(s.allowed.flatMap((a) => (a === 'renew' ? ['renew', 'refuse'] : [a]))));
+      .then((s) => setSteps(s.allowed.flatMap((a) => (a === 'renew' ? ['renew', 'refuse'] : [a]))))
+      .catch((e) => setError(e.message));
   }, [entry.id, entry.version]);
   async function take(action, text) {
     const body = { version: entry.version };

@@ -146,8 +146,11 @@ export function Triage({ tenant, me }) {
   const [open, setOpen] = useState(null);
   const [cell, setCell] = useState(null);
   const canRate = OPERATORS.includes(me.role);
+  // Typing in the search starts a load per keystroke: only the newest one's answer is shown.
+  const latest = useRef(0);
 
   async function load() {
+    const ticket = ++latest.current;
     const params = new URLSearchParams({ limit: String(PAGE) });
     for (const [k, v] of Object.entries(filter)) if (v !== '' && v !== false && v !== undefined) params.set(k, String(v));
     try {
@@ -159,6 +162,7 @@ export function Triage({ tenant, me }) {
         result.items.push(...more.items);
         next = more.next_cursor;
       }
+      if (ticket !== latest.current) return;
       setPage(result);
       setError(null);
       if (open) setOpen(result.items.find((i) => i.id === open.id) || null);

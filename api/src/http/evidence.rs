@@ -81,6 +81,23 @@ fn created(evidence: Evidence) -> HttpResponse {
     HttpResponse::Created().insert_header((header::LOCATION, location)).json(evidence)
 }
 
+/// The multipart form of an evidence upload, as the spec shows it. The handler reads the fields as they stream
+/// in (the file is spooled, never held whole), so this type only describes them.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EvidenceUploadForm {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    title: String,
+    /// What the evidence shows.
+    proves: Option<String>,
+    /// `recommendation`, `roadmap_item`, `risk_acceptance` or `soa_control`; a correction inherits its target.
+    target_kind: Option<String>,
+    target_id: Option<String>,
+    /// The evidence this version corrects.
+    supersedes: Option<String>,
+}
+
 /// Upload a file as evidence
 ///
 /// A multipart form: `file` (a screenshot, PDF, exported policy JSON, CSV, xlsx, docx, zip or text; at most the
@@ -92,8 +109,7 @@ fn created(evidence: Evidence) -> HttpResponse {
 #[utoipa::path(
     tag = "evidence",
     params(("tenant_id" = uuid::Uuid, Path)),
-    request_body(content = Vec<u8>, content_type = "multipart/form-data",
-        description = "Fields `file`, `title`, `proves`, `target_kind`, `target_id`, `supersedes`"),
+    request_body(content = EvidenceUploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = Evidence, headers(("Location" = String, description = "URL of the evidence"))),
         (status = 400, body = Problem, content_type = "application/problem+json"),

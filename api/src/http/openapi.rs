@@ -80,29 +80,24 @@ pub fn document_shared_errors(doc: &mut OpenApiDoc) {
 }
 
 /// Describes file bodies as files. `Vec<u8>` in a `utoipa::path` becomes an array of integers; uploads and
-/// downloads are bytes: `string`/`binary` for a raw body, and an object with a binary `file` (and, for evidence,
-/// its text fields) for a multipart form, so clients and fuzzers send files, not number lists.
+/// downloads are bytes: `string`/`binary` for a raw body, and an object with a binary `file` for a multipart
+/// form, so clients and fuzzers send files, not number lists.
 pub fn describe_file_bodies(doc: &mut OpenApiDoc) {
     for item in doc.paths.paths.values_mut() {
         for operation in [&mut item.get, &mut item.post, &mut item.put].into_iter().flatten() {
-            let evidence = operation.operation_id.as_deref() == Some("upload_evidence");
             if let Some(body) = operation.request_body.as_mut() {
-                body.content.iter_mut().for_each(|(media, content)| describe_file(media, content, evidence));
+                body.content.iter_mut().for_each(|(media, content)| describe_file(media, content));
             }
             for response in operation.responses.responses.values_mut() {
                 if let RefOr::T(response) = response {
-                    response.content.iter_mut().for_each(|(media, content)| describe_file(media, content, false));
+                    response.content.iter_mut().for_each(|(media, content)| describe_file(media, content));
                 }
             }
         }
     }
 }
 
-/// The multipart text fields of an evidence upload besides `file`, and which of them are required.
-const EVIDENCE_FIELDS: [(&str, bool); 5] =
-    [("title", true), ("proves", false), ("target_kind", true), ("target_id", true), ("supersedes", false)];
-
-fn describe_file(media: &str, content: &mut Content, evidence: bool) {
+fn describe_file(media: &str, content: &mut Content) {
     let is_numbers = matches!(&content.schema, Some(RefOr::T(Schema::Array(_))));
     if !is_numbers || media.contains("json") {
         return;
@@ -110,14 +105,7 @@ fn describe_file(media: &str, content: &mut Content, evidence: bool) {
     let binary =
         || ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)));
     let schema = if media == "multipart/form-data" {
-        let mut form = ObjectBuilder::new().schema_type(Type::Object).property("file", binary()).required("file");
-        for (field, required) in EVIDENCE_FIELDS.into_iter().filter(|_| evidence) {
-            form = form.property(field, ObjectBuilder::new().schema_type(Type::String));
-            if required {
-                form = form.required(field);
-            }
-        }
-        form.build()
+        ObjectBuilder::new().schema_type(Type::Object).property("file", binary()).required("file").build()
     } else {
         binary().build()
     };

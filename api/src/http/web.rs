@@ -54,8 +54,6 @@ fn asset(path: &str) -> HttpResponse {
             HttpResponse::Ok()
                 .insert_header((header::CONTENT_TYPE, mime.essence_str().to_owned()))
                 .insert_header((header::CONTENT_SECURITY_POLICY, POLICY.as_str()))
-                .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .insert_header((header::REFERRER_POLICY, "no-referrer"))
                 // Revalidated on every load: a new binary brings new files under the same names.
                 .insert_header((header::CACHE_CONTROL, "no-cache"))
                 .body(file.data.into_owned())

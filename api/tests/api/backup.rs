@@ -31,6 +31,8 @@ async fn a_backup_taken_while_tenants_are_created_restores_with_every_chain_inta
         })
     };
     while created.load(Ordering::Relaxed) < 5 {
+        // A write refused before the backup starts fails here, rather than leaving this loop waiting forever.
+        assert!(!writer.is_finished(), "the writer stopped before the backup began");
         tokio::task::yield_now().await;
     }
     let copy = dir.path().join("backup.db");

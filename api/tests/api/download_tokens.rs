@@ -52,6 +52,11 @@ async fn a_download_token_works_once_for_its_path_within_a_minute_and_only_as_fa
     assert_eq!(not_a_download.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let post: Value = json_of(token_for(&app, &auditor.token, &workbook).await).await;
     let posted = app.client.post(format!("{}{}", app.address, post["url"].as_str().unwrap())).send().await.unwrap();
-    assert_ne!(posted.status(), StatusCode::OK);
+    assert_eq!(posted.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        fetch(&app, post["url"].as_str().unwrap()).await,
+        StatusCode::OK,
+        "a refused POST does not use the token"
+    );
     assert_eq!(token_for(&app, "", &workbook).await.status(), StatusCode::UNAUTHORIZED);
 }

@@ -14,7 +14,7 @@ fn key_id_of(token: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_rotated_key_signs_new_sessions_and_old_sessions_last_until_they_expire() {
+async fn a_rotated_key_signs_new_sessions_and_old_sessions_keep_working() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("scoregrc.db");
     let server = Server::start(&db).await;
