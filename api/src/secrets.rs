@@ -29,6 +29,11 @@ pub enum SecretError {
     Open,
 }
 
+/// Whether `text` is a value [`DataKey::seal`] made (it may still not open).
+pub fn is_sealed(text: &str) -> bool {
+    text.starts_with(PREFIX)
+}
+
 /// The public id of any key: the first 16 hex digits of its SHA-256 (the key cannot be recovered from it).
 pub fn key_id(key: &[u8]) -> String {
     use sha2::Digest;

@@ -3,11 +3,11 @@
 //! token is good once, for 60 seconds, and stands for the caller's own credential, which is checked again when the
 //! download is served. Tokens live in this process's memory and are stored only as their SHA-256.
 
+use super::service_token;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -43,10 +43,6 @@ pub fn is_download(path: &str) -> bool {
         && (board || DOWNLOADS.iter().any(|suffix| path.ends_with(suffix)))
 }
 
-fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
 impl DownloadTokens {
     /// A new token for `path`, standing for `bearer` until `now` + [`LIFETIME`].
     pub fn issue(&self, bearer: &str, path: &str, now: DateTime<Utc>) -> (String, DateTime<Utc>) {
@@ -56,7 +52,10 @@ impl DownloadTokens {
         let expires_at = now + LIFETIME;
         if let Ok(mut issued) = self.issued.lock() {
             issued.retain(|_, t| t.expires_at > now);
-            issued.insert(digest(&token), Issued { bearer: bearer.to_owned(), path: path.to_owned(), expires_at });
+            issued.insert(
+                service_token::digest(&token),
+                Issued { bearer: bearer.to_owned(), path: path.to_owned(), expires_at },
+            );
         }
         (token, expires_at)
     }
@@ -64,7 +63,7 @@ impl DownloadTokens {
     /// The credential behind `token` when it was issued for `path` and has not expired; the token is used up
     /// whatever the outcome, so a guess or a replay gets one try.
     pub fn redeem(&self, token: &str, path: &str, now: DateTime<Utc>) -> Option<String> {
-        let issued = self.issued.lock().ok()?.remove(&digest(token))?;
+        let issued = self.issued.lock().ok()?.remove(&service_token::digest(token))?;
         (issued.path == path && issued.expires_at > now).then_some(issued.bearer)
     }
 }

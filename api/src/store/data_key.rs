@@ -46,7 +46,7 @@ pub async fn reseal_all(
         let Ok(serde_json::Value::String(sealed)) = serde_json::from_str::<serde_json::Value>(&row.value) else {
             continue;
         };
-        if !sealed.starts_with("v1.") {
+        if !crate::secrets::is_sealed(&sealed) {
             continue;
         }
         let value = serde_json::Value::String(reseal(&super::settings::sealed_purpose(&row.key), &sealed)?).to_string();
