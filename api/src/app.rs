@@ -114,6 +114,7 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
         pack_signer,
         download_tokens: Arc::default(),
         jobs,
+        item_lists: Arc::default(),
     };
     Ok((state, report))
 }

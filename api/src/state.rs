@@ -29,4 +29,6 @@ pub struct AppState {
     pub pack_signer: Arc<PackSigner>,
     /// Background work (connector imports).
     pub jobs: Arc<JobRunner>,
+    /// Each tenant's item list held in memory, kept current by the database's change log.
+    pub item_lists: Arc<crate::store::item_list::ItemLists>,
 }

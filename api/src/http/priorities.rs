@@ -9,7 +9,7 @@ use super::problem::Problem;
 use super::{Body, Reply};
 use crate::domain::bucket::{PriorityRule, RuleSet};
 use crate::state::AppState;
-use crate::store::recommendations::{self, BucketSummary};
+use crate::store::recommendations::BucketSummary;
 use crate::store::triage_settings::{self, AuditScope, Versioned};
 
 /// Mounts the routes of this module.
@@ -197,5 +197,5 @@ async fn get_priority_summary(
     state: web::Data<AppState>,
     caller: TenantCaller<ReadTenant>,
 ) -> Reply<web::Json<Vec<BucketSummary>>> {
-    Ok(web::Json(recommendations::bucket_summary(&state.db, caller.tenant.id).await?))
+    Ok(web::Json(state.item_lists.bucket_summary(&state.db, caller.tenant.id).await?))
 }

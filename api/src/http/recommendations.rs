@@ -76,7 +76,7 @@ async fn list_recommendations(
     query: Query<RecommendationQuery>,
 ) -> Reply<web::Json<Page<Recommendation>>> {
     let (filter, page) = filter_of(query?.into_inner())?;
-    Ok(web::Json(recommendations::list(&state.db, caller.tenant.id, &filter, &page, state.clock.now()).await?))
+    Ok(web::Json(state.item_lists.page(&state.db, caller.tenant.id, &filter, &page, state.clock.now()).await?))
 }
 
 /// Status summary
@@ -98,7 +98,7 @@ async fn get_status_summary(
     state: web::Data<AppState>,
     caller: TenantCaller<ReadTenant>,
 ) -> Reply<web::Json<Vec<StatusSummary>>> {
-    Ok(web::Json(recommendations::status_summary(&state.db, caller.tenant.id).await?))
+    Ok(web::Json(state.item_lists.status_summary(&state.db, caller.tenant.id).await?))
 }
 
 /// The store's filter and page from the list's query parameters.

@@ -117,7 +117,7 @@ async fn seed_recommendations(
 ) -> Reply<web::Json<Page<Recommendation>>> {
     let tenant = tenant_of(&state, &caller, param).await?;
     let (filter, page) = filter_of(query?.into_inner())?;
-    Ok(web::Json(recommendations::list(&state.db, tenant.id, &filter, &page, state.clock.now()).await?))
+    Ok(web::Json(state.item_lists.page(&state.db, tenant.id, &filter, &page, state.clock.now()).await?))
 }
 
 /// A status in the portal's words or the API's.

@@ -20,6 +20,7 @@ pub mod frameworks;
 pub mod import_apply;
 pub mod import_runs;
 mod import_write;
+pub mod item_list;
 pub mod jobs;
 pub mod mappings;
 pub mod memberships;

@@ -1,16 +1,14 @@
 //! Reading recommendations, and linking an unmatched one to its control id by hand.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde::Deserialize;
 
 use super::audit::{self, Change};
 use super::error::check_version;
-use super::page::{Page, PageRequest};
 use super::recommendation_view::with_links;
 pub use super::recommendation_view::{Recommendation, SourceSeen};
 use super::{StoreError, begin_write};
@@ -34,7 +32,7 @@ pub enum RecommendationSort {
     Bucket,
 }
 
-/// Filters on the list.
+/// Filters on the list (applied by `item_list`).
 #[derive(Debug, Clone, Default)]
 pub struct RecommendationFilter {
     pub product: Option<Product>,
@@ -54,98 +52,6 @@ pub struct RecommendationFilter {
     /// Only items with this tag.
     pub tag: Option<String>,
     pub sort: RecommendationSort,
-}
-
-/// A page of the tenant's recommendations. The cursor is an offset into the stable sort (id breaks ties).
-pub async fn list(
-    conn: &impl ConnectionTrait,
-    tenant: TenantId,
-    filter: &RecommendationFilter,
-    page: &PageRequest,
-    now: DateTime<Utc>,
-) -> Result<Page<Recommendation>, StoreError> {
-    use recommendation::Column as C;
-    let mut query = recommendation::Entity::find().filter(C::TenantId.eq(tenant.0));
-    if let Some(product) = filter.product {
-        query = query.filter(C::Product.eq(product.as_str()));
-    }
-    if let Some(category) = &filter.category {
-        query = query.filter(ExprTrait::eq(Expr::expr(Func::lower(Expr::col(C::Category))), category.to_lowercase()));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(C::Status.eq(status.as_str()));
-    }
-    if let Some(service) = &filter.service {
-        query = query.filter(ExprTrait::eq(Expr::expr(Func::lower(Expr::col(C::Service))), service.to_lowercase()));
-    }
-    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern =
-            format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        query = query.filter(
-            sea_orm::Condition::any()
-                .add(Expr::expr(Func::lower(Expr::col(C::Title))).like(LikeExpr::new(&pattern).escape('\\')))
-                .add(Expr::expr(Func::lower(Expr::col(C::ControlKey))).like(LikeExpr::new(&pattern).escape('\\'))),
-        );
-    }
-    if let Some(regressed) = filter.regressed {
-        query = query.filter(C::Regressed.eq(regressed));
-    }
-    if let Some(unmatched) = filter.unmatched {
-        query = query.filter(C::Unmatched.eq(unmatched));
-    }
-    if !filter.include_removed {
-        query = query.filter(C::RemovedAt.is_null());
-    }
-    if filter.owner.is_some() || filter.tag.is_some() {
-        use crate::entities::item_ownership as O;
-        let mut owned = sea_orm::sea_query::Query::select()
-            .column(O::Column::RecommendationId)
-            .from(O::Entity)
-            .and_where(O::Column::TenantId.eq(tenant.0))
-            .to_owned();
-        if let Some(owner) = &filter.owner {
-            owned.and_where(match uuid::Uuid::parse_str(owner) {
-                Ok(user) => O::Column::OwnerUserId.eq(user),
-                Err(_) => O::Column::OwnerTeam.eq(owner.clone()),
-            });
-        }
-        if let Some(tag) = &filter.tag {
-            // Tags are stored as a JSON array of checked strings without quotes, so the quoted form is exact.
-            owned.and_where(O::Column::Tags.like(format!("%\"{}\"%", tag.trim().to_lowercase())));
-        }
-        query = query.filter(C::Id.in_subquery(owned));
-    }
-    let offset = page.after_offset()?;
-    if filter.bucket.is_some() || filter.sort == RecommendationSort::Bucket {
-        // Buckets are derived from ratings, mappings, scope and rules, never stored: place every matching item,
-        // then filter and sort. Fine for a tenant's hundreds of items; a stored derivation comes with scale work.
-        let rows = query.order_by_asc(C::Id).all(conn).await?;
-        let mut items = with_links(conn, tenant, rows, now).await?;
-        items.retain(|i| filter.bucket.is_none_or(|b| i.bucket == b));
-        if filter.sort == RecommendationSort::Bucket {
-            sort_by_bucket(&mut items);
-        }
-        let total = items.len() as u64;
-        let rows: Vec<Recommendation> = items.into_iter().skip(offset as usize).take(page.limit as usize + 1).collect();
-        return Ok(Page::from_offset(rows, page.limit, total, offset));
-    }
-    let total = query.clone().count(conn).await?;
-    query = match filter.sort {
-        RecommendationSort::Rank => query.order_by(Expr::col(C::Rank).is_null(), Order::Asc).order_by_asc(C::Rank),
-        RecommendationSort::ScoreImpact => query.order_by(
-            Expr::expr(Func::coalesce([Expr::col(C::MaxScore).sub(Expr::col(C::Achieved)), Expr::val(0.0)])),
-            Order::Desc,
-        ),
-        RecommendationSort::Title | RecommendationSort::Bucket => query.order_by_asc(C::Title),
-    };
-    let rows = query.order_by_asc(C::Id).offset(offset).limit(page.limit + 1).all(conn).await?;
-    Ok(Page::from_offset(with_links(conn, tenant, rows, now).await?, page.limit, total, offset))
-}
-
-/// [`RecommendationSort::Bucket`]: P1 first, unrated last, then points still available, descending. The sort is
-/// stable, so items sorted by id keep that order as the tie-breaker.
-pub fn sort_by_bucket(items: &mut [Recommendation]) {
-    items.sort_by(|a, b| a.bucket.cmp(&b.bucket).then(b.points_available.total_cmp(&a.points_available)));
 }
 
 /// One recommendation of the tenant.
@@ -301,20 +207,6 @@ pub struct BucketSummary {
     pub points_available: f64,
 }
 
-/// Counts and points per bucket over the tenant's current items (removed ones left out), placed by the lean
-/// pass of `priority_order` (the same placement as the items' views, without reading what the views show).
-pub async fn bucket_summary(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<BucketSummary>, StoreError> {
-    use crate::domain::bucket::Bucket;
-    let items = super::priority_order::ranked_items(conn, tenant).await?;
-    Ok(Bucket::ALL
-        .into_iter()
-        .map(|bucket| {
-            let (items, points_available) = count(&items, |i| i.bucket == bucket);
-            BucketSummary { bucket, items, points_available }
-        })
-        .collect())
-}
-
 /// Items and points still available with one team status.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct StatusSummary {
@@ -324,30 +216,6 @@ pub struct StatusSummary {
     /// Of `items`, those whose status waits for Microsoft's data to confirm it (completed by a person, not yet
     /// fully achieved in the latest import); 0 for every other status.
     pub pending_confirmation: u64,
-}
-
-/// Counts and points per team status over the tenant's current items (removed ones left out), every status listed.
-pub async fn status_summary(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<StatusSummary>, StoreError> {
-    let items = super::priority_order::ranked_items(conn, tenant).await?;
-    Ok(Status::ALL
-        .into_iter()
-        .map(|status| {
-            let (items_with, points_available) = count(&items, |i| i.covered.status == status);
-            let pending = count(&items, |i| {
-                i.covered.status == status && status == Status::Completed && !i.covered.status_confirmed
-            });
-            StatusSummary { status, items: items_with, points_available, pending_confirmation: pending.0 }
-        })
-        .collect())
-}
-
-/// How many of `items` match, and their points still available (rounded to cents).
-fn count(
-    items: &[super::priority_order::RankedItem],
-    matches: impl Fn(&super::priority_order::RankedItem) -> bool,
-) -> (u64, f64) {
-    let matching = items.iter().filter(|i| matches(i));
-    (matching.clone().count() as u64, crate::domain::score::round2(matching.map(|i| i.points_available).sum()))
 }
 
 /// The id of the tenant's Microsoft 365 item with the Secure Score control id `control`.

@@ -3,7 +3,7 @@
 
 mod links;
 
-pub(super) use links::with_links;
+pub(super) use links::{LINK_CHUNK, Links, TenantContext, links_of, with_links};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -11,7 +11,6 @@ use serde::Serialize;
 use crate::domain::diagnosis::{Context, Diagnosis, ItemFacts, diagnose};
 use crate::domain::recommendation::{Channel, Product, Status};
 use crate::entities::recommendation;
-use links::{Links, Triage};
 
 /// A channel an item came through and its last import.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -112,7 +111,19 @@ fn held_by(entry: &Option<super::register::ItemRegisterLink>, status: Status) ->
         .is_some_and(|e| e.state == crate::domain::register::EntryState::Approved && e.decision.item_status() == status)
 }
 
-fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendation {
+/// What the item list places an item by: its bucket and rule, and whether it is aligned to the audit scope.
+pub(super) fn placement(links: &Links, context: &TenantContext) -> (crate::domain::bucket::Placement, bool) {
+    let aligned = context.aligned(&links.mappings);
+    (context.rules.place_item(links.rating.rating(), aligned), aligned)
+}
+
+/// The view of an item on `now`'s date.
+pub(super) fn view(
+    m: recommendation::Model,
+    links: Links,
+    context: &TenantContext,
+    now: DateTime<Utc>,
+) -> Recommendation {
     use crate::domain::bucket::Bucket;
     use crate::domain::suggestion::{ProfileFacts, suggest};
     let status: Status = m.status.parse().unwrap_or(Status::ToAddress);
@@ -123,17 +134,17 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         tier: m.tier.as_deref(),
         threats: &threats,
     });
-    let regulatory_alignment = links.mappings.iter().any(|c| triage.scope.contains(&c.framework));
-    let placement = triage.rules.place_item(links.rating.rating(), regulatory_alignment);
+    let (placement, regulatory_alignment) = placement(&links, context);
+    let register_entry = crate::store::register::held(&links.register_entries, &context.register_policy, now);
     let points_available = m.achieved.map(|a| (m.max_score - a).max(0.0)).unwrap_or(0.0);
     let product = m.product.parse().unwrap_or(Product::M365);
-    let holding = links.register_entry.as_ref().filter(|e| e.state == crate::domain::register::EntryState::Approved);
+    let holding = register_entry.as_ref().filter(|e| e.state == crate::domain::register::EntryState::Approved);
     let facts = ItemFacts {
         product,
         control_key: m.control_key.as_deref(),
         status,
         status_confirmed: m.status_confirmed,
-        unmanaged_acceptance: m.unmanaged_acceptance && !held_by(&links.register_entry, Status::RiskAccepted),
+        unmanaged_acceptance: m.unmanaged_acceptance && !held_by(&register_entry, Status::RiskAccepted),
         ms_state: m.ms_state.as_deref(),
         achieved: m.achieved,
         max: m.max_score,
@@ -148,8 +159,8 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         marked_done_at: links.marked_done_at,
         register_reference: holding.map(|e| e.reference.as_str()),
     };
-    let context = Context { now: triage.now, defender_subscriptions: triage.defender_subscriptions.as_deref() };
-    let diagnosis = diagnose(&facts, &context);
+    let dated = Context { now, defender_subscriptions: context.defender_subscriptions.as_deref() };
+    let diagnosis = diagnose(&facts, &dated);
     Recommendation {
         id: m.id,
         product,
@@ -183,9 +194,9 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         status_confirmed: m.status_confirmed,
         // Microsoft's "risk accepted" (or a team's third party / mitigation) counts as managed only with an
         // approved register entry of that decision behind it.
-        unmanaged_acceptance: m.unmanaged_acceptance && !held_by(&links.register_entry, Status::RiskAccepted),
+        unmanaged_acceptance: m.unmanaged_acceptance && !held_by(&register_entry, Status::RiskAccepted),
         undocumented: matches!(status, Status::ThirdParty | Status::AlternateMitigation)
-            && !held_by(&links.register_entry, status),
+            && !held_by(&register_entry, status),
         regressed: m.regressed,
         regressed_at: m.regressed_at,
         sources: links.sources,
@@ -195,7 +206,7 @@ fn view(m: recommendation::Model, links: Links, triage: &Triage) -> Recommendati
         ownership: links.ownership,
         suggested_rating,
         graph_write_back: links.write_back,
-        register_entry: links.register_entry,
+        register_entry,
         regulatory_alignment,
         quick_win: placement.bucket == Bucket::P1,
         bucket: placement.bucket,

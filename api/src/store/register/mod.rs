@@ -3,17 +3,16 @@
 //! read by `domain::register::policy`.
 
 mod effects;
+mod item_links;
 mod proposals;
 mod read;
 mod steps;
 pub mod sweep;
 mod touching;
 
+pub use item_links::{ItemRegisterLink, LinkedEntry, held, holding_entry, linked_entries, links_for};
 pub use proposals::{create, update};
-pub use read::{
-    ItemRegisterLink, RegisterFilter, RegisterRow, every_row, get, holding_entry, links_for, list, register_rows,
-    review_due_entries,
-};
+pub use read::{RegisterFilter, RegisterRow, every_row, get, list, register_rows, review_due_entries};
 pub use steps::{StepRequest, take_step};
 pub use touching::live_entries_by_item;
 

@@ -56,7 +56,7 @@ async fn proposed_items(
             )));
         }
     }
-    let links = super::read::links_for(conn, tenant, items.iter().map(|i| i.id), now).await?;
+    let links = super::item_links::links_for(conn, tenant, items.iter().map(|i| i.id), now).await?;
     for item in &items {
         if let Some(link) = links.get(&item.id).filter(|l| Some(l.id) != this_entry) {
             return Err(StoreError::Conflict(format!(

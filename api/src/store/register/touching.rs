@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
-use super::read::{ItemRegisterLink, effective};
+use super::item_links::ItemRegisterLink;
+use super::read::effective;
 use crate::domain::ids::TenantId;
 use crate::domain::register::{Decision, EntryState};
 use crate::entities::{risk_acceptance, risk_acceptance_item};

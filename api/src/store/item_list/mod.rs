@@ -1,0 +1,245 @@
+//! The item lists: each tenant's items held in memory as the list shows them, kept current by the change log the
+//! database's triggers write in every writing transaction (`changes`).
+//!
+//! Why: a page read from the database costs a query per kind of link and hands every row across sqlx's worker
+//! thread, and filtering by bucket means placing every item, since buckets are derived from ratings, mappings,
+//! scope and rules. Held in memory, a page costs one indexed query that reads no row while nothing changed; a
+//! change re-reads only the items it names; new rules or a new scope place every item again without reading it.
+//! The log lives in the database, so writes by background jobs, the CLI or another process are seen too.
+
+mod changes;
+mod snapshot;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use self::changes::Pending;
+use self::snapshot::{Item, Snapshot};
+use super::StoreError;
+use super::page::{Page, PageRequest};
+use super::recommendation_view::{LINK_CHUNK, TenantContext, links_of};
+use super::recommendations::{BucketSummary, Recommendation, RecommendationFilter, StatusSummary};
+use crate::domain::bucket::Bucket;
+use crate::domain::ids::TenantId;
+use crate::domain::recommendation::Status;
+use crate::domain::score::round2;
+use crate::entities::recommendation;
+
+/// Items held across all tenants before the least recently read tenants' lists are dropped (read again when
+/// next asked for). A Secure Score tenant has a few hundred items, so this holds well over a thousand tenants.
+pub const MOST_HELD_ITEMS: usize = 500_000;
+
+/// Every tenant's list that has been read.
+#[derive(Default)]
+pub struct ItemLists {
+    slots: Mutex<HashMap<TenantId, Arc<Slot>>>,
+    /// Counts reads, to tell which tenant was read least recently.
+    reads: AtomicU64,
+}
+
+#[derive(Default)]
+struct Slot {
+    current: RwLock<Option<Arc<Snapshot>>>,
+    /// One refresh at a time per tenant: the others wait and take its result.
+    refresh: tokio::sync::Mutex<()>,
+    last_read: AtomicU64,
+}
+
+impl Slot {
+    fn get(&self) -> Option<Arc<Snapshot>> {
+        self.current.read().ok().and_then(|c| c.clone())
+    }
+
+    fn set(&self, snapshot: Arc<Snapshot>) {
+        if let Ok(mut current) = self.current.write() {
+            *current = Some(snapshot);
+        }
+    }
+
+    fn held_items(&self) -> usize {
+        self.get().map_or(0, |s| s.items.len())
+    }
+}
+
+impl ItemLists {
+    /// No list held yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The page of the tenant's items matching `filter`, shown on `now`'s date.
+    pub async fn page(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+        filter: &RecommendationFilter,
+        page: &PageRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Page<Recommendation>, StoreError> {
+        let offset = page.after_offset()?;
+        Ok(self.current(conn, tenant).await?.page(filter, offset, page.limit, now))
+    }
+
+    /// Counts and points still available per bucket over the tenant's current items, every bucket listed.
+    pub async fn bucket_summary(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+    ) -> Result<Vec<BucketSummary>, StoreError> {
+        let snapshot = self.current(conn, tenant).await?;
+        let mut sums: HashMap<Bucket, (u64, f64)> = HashMap::new();
+        for (_, bucket, points) in snapshot.current() {
+            let sum = sums.entry(bucket).or_default();
+            *sum = (sum.0 + 1, sum.1 + points);
+        }
+        Ok(Bucket::ALL
+            .into_iter()
+            .map(|bucket| {
+                let (items, points) = sums.get(&bucket).copied().unwrap_or_default();
+                BucketSummary { bucket, items, points_available: round2(points) }
+            })
+            .collect())
+    }
+
+    /// Counts and points still available per team status over the tenant's current items, every status listed.
+    pub async fn status_summary(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+    ) -> Result<Vec<StatusSummary>, StoreError> {
+        let snapshot = self.current(conn, tenant).await?;
+        let mut sums: HashMap<Status, (u64, f64, u64)> = HashMap::new();
+        for (item, _, points) in snapshot.current() {
+            let status: Status = item.model.status.parse().unwrap_or(Status::ToAddress);
+            let pending = u64::from(status == Status::Completed && !item.model.status_confirmed);
+            let sum = sums.entry(status).or_default();
+            *sum = (sum.0 + 1, sum.1 + points, sum.2 + pending);
+        }
+        Ok(Status::ALL
+            .into_iter()
+            .map(|status| {
+                let (items, points, pending) = sums.get(&status).copied().unwrap_or_default();
+                StatusSummary { status, items, points_available: round2(points), pending_confirmation: pending }
+            })
+            .collect())
+    }
+
+    /// The tenant's list, current to the change log as read now.
+    pub(in crate::store) async fn current(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+    ) -> Result<Arc<Snapshot>, StoreError> {
+        let slot = self.slot(tenant);
+        if let Some(snapshot) = slot.get() {
+            let pending = changes::since(conn, tenant, snapshot.seq()).await?;
+            if pending.is_unchanged() {
+                snapshot.advance(pending.seq);
+                return Ok(snapshot);
+            }
+        }
+        let _refreshing = slot.refresh.lock().await;
+        // Another request may have brought the list up to date while this one waited.
+        let fresh = match slot.get() {
+            None => build(conn, tenant).await?,
+            Some(snapshot) => {
+                let pending = changes::since(conn, tenant, snapshot.seq()).await?;
+                if pending.is_unchanged() {
+                    snapshot.advance(pending.seq);
+                    return Ok(snapshot);
+                }
+                apply(conn, tenant, &snapshot, pending).await?
+            }
+        };
+        let fresh = Arc::new(fresh);
+        slot.set(fresh.clone());
+        self.drop_beyond_budget(tenant);
+        Ok(fresh)
+    }
+
+    fn slot(&self, tenant: TenantId) -> Arc<Slot> {
+        let read = self.reads.fetch_add(1, Ordering::Relaxed);
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let slot = slots.entry(tenant).or_default().clone();
+        slot.last_read.store(read, Ordering::Relaxed);
+        slot
+    }
+
+    /// Drops the least recently read lists (never `keep`'s) while more than [`MOST_HELD_ITEMS`] are held.
+    fn drop_beyond_budget(&self, keep: TenantId) {
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut held: usize = slots.values().map(|s| s.held_items()).sum();
+        if held <= MOST_HELD_ITEMS {
+            return;
+        }
+        let mut by_age: Vec<(u64, TenantId, usize)> = slots
+            .iter()
+            .filter(|(tenant, _)| **tenant != keep)
+            .map(|(tenant, slot)| (slot.last_read.load(Ordering::Relaxed), *tenant, slot.held_items()))
+            .collect();
+        by_age.sort_unstable_by_key(|(read, ..)| *read);
+        for (_, tenant, items) in by_age {
+            if held <= MOST_HELD_ITEMS {
+                break;
+            }
+            slots.remove(&tenant);
+            held -= items;
+        }
+    }
+}
+
+/// Reads the tenant's whole list.
+async fn build(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Snapshot, StoreError> {
+    use recommendation::Column as C;
+    // The sequence number first: whatever changes while the items are read is read again next time.
+    let seq = changes::newest(conn).await?;
+    let context = TenantContext::of(conn, tenant).await?;
+    let mut items = Vec::new();
+    let mut after: Option<uuid::Uuid> = None;
+    loop {
+        let mut query = recommendation::Entity::find().filter(C::TenantId.eq(tenant.0));
+        if let Some(after) = after {
+            query = query.filter(C::Id.gt(after));
+        }
+        let rows = query.order_by_asc(C::Id).limit(LINK_CHUNK as u64).all(conn).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id);
+        let full = rows.len() == LINK_CHUNK;
+        let links = links_of(conn, &rows).await?;
+        items.extend(rows.into_iter().zip(links).map(|(m, l)| Arc::new(Item::new(m, l))));
+        if !full {
+            break;
+        }
+    }
+    Ok(Snapshot::new(seq, context, items))
+}
+
+/// `snapshot` with what `pending` names read again.
+async fn apply(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    snapshot: &Snapshot,
+    pending: Pending,
+) -> Result<Snapshot, StoreError> {
+    if pending.everything {
+        return build(conn, tenant).await;
+    }
+    let context = if pending.context { TenantContext::of(conn, tenant).await? } else { snapshot.context.clone() };
+    let mut changed: HashMap<uuid::Uuid, Option<Item>> = pending.items.iter().map(|id| (*id, None)).collect();
+    for ids in pending.items.chunks(LINK_CHUNK) {
+        let rows: Vec<recommendation::Model> = recommendation::Entity::find()
+            .filter(recommendation::Column::Id.is_in(ids.iter().copied()))
+            .all(conn)
+            .await?
+            .into_iter()
+            .filter(|r| r.tenant_id == tenant.0)
+            .collect();
+        let links = links_of(conn, &rows).await?;
+        changed.extend(rows.into_iter().zip(links).map(|(m, l)| (m.id, Some(Item::new(m, l)))));
+    }
+    Ok(snapshot.with_changes(pending.seq, context, changed))
+}
