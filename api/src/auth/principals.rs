@@ -1,6 +1,7 @@
 //! Resolves a bearer credential to the principal it stands for. Role and memberships come from the database,
 //! cached for a few seconds and dropped whenever an admin changes users, memberships or tokens, so a role
-//! change, a disabled account or a revoked token takes effect on the next request.
+//! change, a disabled account or a revoked token takes effect on the next request. The tenants callers name are
+//! cached the same way (every tenant request reads one), dropped by the same calls.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::DatabaseConnection;
@@ -12,7 +13,9 @@ use super::{AuthError, service_token};
 use crate::clock::SharedClock;
 use crate::domain::ids::UserId;
 use crate::domain::principal::{Principal, PrincipalKind};
-use crate::store::{tokens, users};
+use crate::domain::ids::TenantId;
+use crate::store::tenants::{self, Tenant};
+use crate::store::{StoreError, tokens, users};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum CacheKey {
@@ -37,13 +40,14 @@ pub struct Principals {
     clock: SharedClock,
     ttl: Duration,
     cache: Mutex<HashMap<CacheKey, Cached>>,
+    tenants: Mutex<HashMap<TenantId, (DateTime<Utc>, Tenant)>>,
 }
 
 impl Principals {
     /// A resolver over `db` that caches for `ttl`.
     pub fn new(db: DatabaseConnection, keys: SessionKeys, clock: SharedClock, ttl: std::time::Duration) -> Self {
         let ttl = Duration::from_std(ttl).unwrap_or_else(|_| Duration::seconds(5));
-        Self { db, keys, clock, ttl, cache: Mutex::new(HashMap::new()) }
+        Self { db, keys, clock, ttl, cache: Mutex::default(), tenants: Mutex::default() }
     }
 
     /// The session keys, for issuing tokens at sign-in.
@@ -56,6 +60,23 @@ impl Principals {
         if let Ok(mut cache) = self.cache.lock() {
             cache.clear();
         }
+        if let Ok(mut tenants) = self.tenants.lock() {
+            tenants.clear();
+        }
+    }
+
+    /// The tenant `id`, cached like principals.
+    pub async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+        let now = self.clock.now();
+        let hit = self.tenants.lock().ok().and_then(|t| t.get(&id).filter(|(at, _)| now - *at < self.ttl).cloned());
+        if let Some((_, tenant)) = hit {
+            return Ok(Some(tenant));
+        }
+        let tenant = tenants::get(&self.db, id).await?;
+        if let (Some(tenant), Ok(mut cached)) = (&tenant, self.tenants.lock()) {
+            cached.insert(id, (now, tenant.clone()));
+        }
+        Ok(tenant)
     }
 
     fn cached(&self, key: &CacheKey, now: DateTime<Utc>) -> Option<Cached> {

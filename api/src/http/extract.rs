@@ -13,7 +13,7 @@ use crate::domain::ids::TenantId;
 use crate::domain::principal::Principal;
 use crate::domain::role::Permission;
 use crate::state::AppState;
-use crate::store::tenants::{self, Tenant};
+use crate::store::tenants::Tenant;
 
 /// A kind of action a route performs; names the roles allowed (see [`Permission`]).
 pub trait Policy: 'static {
@@ -175,7 +175,7 @@ impl<P: Policy> FromRequest for TenantCaller<P> {
             if !principal.tenants.includes(id) {
                 return Err(ApiError::NotFound("tenant"));
             }
-            let tenant = tenants::get(&state.db, id).await?.ok_or(ApiError::NotFound("tenant"))?;
+            let tenant = state.principals.tenant(id).await?.ok_or(ApiError::NotFound("tenant"))?;
             authorize::<P>(&principal)?;
             Ok(Self { principal, tenant, _policy: PhantomData })
         })

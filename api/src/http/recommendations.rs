@@ -74,7 +74,7 @@ async fn list_recommendations(
     state: web::Data<AppState>,
     caller: TenantCaller<ReadTenant>,
     query: Query<RecommendationQuery>,
-) -> Reply<web::Json<Page<Recommendation>>> {
+) -> Reply<web::Json<Page<std::sync::Arc<Recommendation>>>> {
     let (filter, page) = filter_of(query?.into_inner())?;
     Ok(web::Json(state.item_lists.page(&state.db, caller.tenant.id, &filter, &page, state.clock.now()).await?))
 }

@@ -114,7 +114,7 @@ async fn seed_recommendations(
     caller: Caller<ReadTenant>,
     param: Query<TenantParam>,
     query: Query<RecommendationQuery>,
-) -> Reply<web::Json<Page<Recommendation>>> {
+) -> Reply<web::Json<Page<std::sync::Arc<Recommendation>>>> {
     let tenant = tenant_of(&state, &caller, param).await?;
     let (filter, page) = filter_of(query?.into_inner())?;
     Ok(web::Json(state.item_lists.page(&state.db, tenant.id, &filter, &page, state.clock.now()).await?))

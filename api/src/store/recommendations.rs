@@ -19,7 +19,7 @@ use crate::domain::recommendation::{Product, Status};
 use crate::entities::{evidence_item, rating, rating_change, recommendation, recommendation_source, status_change};
 
 /// How a list is sorted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendationSort {
     /// Microsoft's rank, ascending (unranked last).
@@ -33,7 +33,7 @@ pub enum RecommendationSort {
 }
 
 /// Filters on the list (applied by `item_list`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RecommendationFilter {
     pub product: Option<Product>,
     pub category: Option<String>,

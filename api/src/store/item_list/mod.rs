@@ -79,7 +79,7 @@ impl ItemLists {
         filter: &RecommendationFilter,
         page: &PageRequest,
         now: DateTime<Utc>,
-    ) -> Result<Page<Recommendation>, StoreError> {
+    ) -> Result<Page<Arc<Recommendation>>, StoreError> {
         let offset = page.after_offset()?;
         Ok(self.current(conn, tenant).await?.page(filter, offset, page.limit, now))
     }
@@ -215,7 +215,7 @@ async fn build(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Snapshot
             break;
         }
     }
-    Ok(Snapshot::new(seq, context, items))
+    Ok(Snapshot::new(seq, context, seq, items))
 }
 
 /// `snapshot` with what `pending` names read again.
@@ -228,7 +228,11 @@ async fn apply(
     if pending.everything {
         return build(conn, tenant).await;
     }
-    let context = if pending.context { TenantContext::of(conn, tenant).await? } else { snapshot.context.clone() };
+    let context = if pending.context {
+        (TenantContext::of(conn, tenant).await?, pending.seq)
+    } else {
+        (snapshot.context.clone(), snapshot.context_seq())
+    };
     let mut changed: HashMap<uuid::Uuid, Option<Item>> = pending.items.iter().map(|id| (*id, None)).collect();
     for ids in pending.items.chunks(LINK_CHUNK) {
         let rows: Vec<recommendation::Model> = recommendation::Entity::find()

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 
@@ -22,6 +22,17 @@ pub(in crate::store) struct Item {
     control_key: String,
     category: Option<String>,
     service: Option<String>,
+    /// The view last shown, and the context and minute it was made for.
+    shown: Mutex<Option<(Shown, Arc<Recommendation>)>>,
+}
+
+/// What a view depends on besides the stored item: the tenant's context (by the change it was read at) and the
+/// date. The date reaches a view through the register entry's state (by day) and the diagnosis (by hours), so a
+/// view made within the same minute is reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shown {
+    context_seq: i64,
+    minute: i64,
 }
 
 impl Item {
@@ -35,7 +46,22 @@ impl Item {
             service: lower(&model.service),
             model,
             links,
+            shown: Mutex::new(None),
         }
+    }
+
+    /// The item's view on `now`'s date under `context` (read at change `context_seq`).
+    fn view(&self, context: &TenantContext, context_seq: i64, now: DateTime<Utc>) -> Arc<Recommendation> {
+        let key = Shown { context_seq, minute: now.timestamp().div_euclid(60) };
+        let mut shown = self.shown.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((made, view)) = shown.as_ref()
+            && *made == key
+        {
+            return view.clone();
+        }
+        let fresh = Arc::new(view(self.model.clone(), self.links.clone(), context, now));
+        *shown = Some((key, fresh.clone()));
+        fresh
     }
 
     /// Points still available as the "points" sort reads them: max − achieved, 0 when not applicable.
@@ -54,20 +80,41 @@ pub(in crate::store) struct Snapshot {
     /// The change-log sequence number the list is current to; moves on in place when only other tenants changed.
     seq: AtomicI64,
     pub(in crate::store) context: TenantContext,
+    /// The change the context was read at: views made under another context are made again.
+    context_seq: i64,
     /// In id order.
     pub(in crate::store) items: Vec<Arc<Item>>,
     /// Each item's bucket, by position in `items`.
     buckets: Vec<Bucket>,
     /// Positions in `items` in each sort's order, built when first asked for.
     orders: [OnceLock<Vec<u32>>; 4],
+    /// The positions matching the filters asked for lately, in their sort's order.
+    matching: Mutex<HashMap<RecommendationFilter, Arc<Vec<u32>>>>,
 }
 
+/// Filters whose matches a list keeps; past this the kept ones are dropped (lists are asked for with a few
+/// filters at a time, and a change to the tenant starts a new list anyway).
+const KEPT_FILTERS: usize = 32;
+
 impl Snapshot {
-    /// A list of `items` (in any order) placed by `context`.
-    pub(in crate::store) fn new(seq: i64, context: TenantContext, mut items: Vec<Arc<Item>>) -> Self {
+    /// A list of `items` (in any order) placed by `context`, read at change `context_seq`.
+    pub(in crate::store) fn new(seq: i64, context: TenantContext, context_seq: i64, mut items: Vec<Arc<Item>>) -> Self {
         items.sort_by_key(|i| i.model.id);
         let buckets = items.iter().map(|i| placement(&i.links, &context).0.bucket).collect();
-        Self { seq: AtomicI64::new(seq), context, items, buckets, orders: Default::default() }
+        Self {
+            seq: AtomicI64::new(seq),
+            context,
+            context_seq,
+            items,
+            buckets,
+            orders: Default::default(),
+            matching: Mutex::default(),
+        }
+    }
+
+    /// The change the context was read at.
+    pub(in crate::store) fn context_seq(&self) -> i64 {
+        self.context_seq
     }
 
     pub(in crate::store) fn seq(&self) -> i64 {
@@ -79,11 +126,12 @@ impl Snapshot {
         self.seq.fetch_max(seq, Ordering::AcqRel);
     }
 
-    /// This list with `changed` items read again (`Some`) or gone (`None`), placed by `context`.
+    /// This list with `changed` items read again (`Some`) or gone (`None`), placed by `context` (read at change
+    /// `context_seq`).
     pub(in crate::store) fn with_changes(
         &self,
         seq: i64,
-        context: TenantContext,
+        (context, context_seq): (TenantContext, i64),
         changed: HashMap<uuid::Uuid, Option<Item>>,
     ) -> Self {
         let mut changed = changed;
@@ -96,7 +144,7 @@ impl Snapshot {
             }
         }
         items.extend(changed.into_values().flatten().map(Arc::new));
-        Self::new(seq, context, items)
+        Self::new(seq, context, context_seq, items)
     }
 
     /// The page of items matching `filter` at `offset`, shown on `now`'s date.
@@ -106,19 +154,34 @@ impl Snapshot {
         offset: u64,
         limit: u64,
         now: DateTime<Utc>,
-    ) -> Page<Recommendation> {
-        let wanted = Wanted::from(filter);
-        let matching = self.order(filter.sort).iter().map(|&p| p as usize).filter(|&p| self.matches(p, &wanted));
-        let mut total = 0u64;
-        let mut rows = Vec::with_capacity(limit as usize + 1);
-        for position in matching {
-            if total >= offset && (rows.len() as u64) <= limit {
-                let item = &self.items[position];
-                rows.push(view(item.model.clone(), item.links.clone(), &self.context, now));
-            }
-            total += 1;
+    ) -> Page<Arc<Recommendation>> {
+        let matching = self.matching(filter);
+        let rows = matching
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize + 1)
+            .map(|&p| self.items[p as usize].view(&self.context, self.context_seq, now))
+            .collect();
+        Page::from_offset(rows, limit, matching.len() as u64, offset)
+    }
+
+    /// The positions of the items matching `filter`, in its sort's order.
+    fn matching(&self, filter: &RecommendationFilter) -> Arc<Vec<u32>> {
+        let kept = |matching: &Mutex<HashMap<_, Arc<Vec<u32>>>>| {
+            matching.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(filter).cloned()
+        };
+        if let Some(positions) = kept(&self.matching) {
+            return positions;
         }
-        Page::from_offset(rows, limit, total, offset)
+        let wanted = Wanted::from(filter);
+        let positions: Arc<Vec<u32>> =
+            Arc::new(self.order(filter.sort).iter().copied().filter(|&p| self.matches(p as usize, &wanted)).collect());
+        let mut matching = self.matching.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if matching.len() >= KEPT_FILTERS {
+            matching.clear();
+        }
+        matching.insert(filter.clone(), positions.clone());
+        positions
     }
 
     /// Every current (not removed) item with its bucket and points still available.
