@@ -70,7 +70,7 @@ impl TotpSecret {
 
     /// The secret as people type it into an authenticator app: base32 without padding.
     pub fn to_base32(&self) -> String {
-        self.totp(DIGITS, "").secret().to_base32()
+        totp_rs::Secret::from(self.0.as_slice()).to_base32()
     }
 
     fn totp(&self, digits: u8, account: &str) -> Totp {

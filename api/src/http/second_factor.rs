@@ -52,8 +52,8 @@ fn check_throttle(state: &AppState, req: &HttpRequest, principal: &Principal) ->
         .map_err(|until| ApiError::TooManyAttempts { retry_after_seconds: (until - now).num_seconds().max(1) })
 }
 
-/// A refused code counts as a failed sign-in and answers 422 on `field`.
-async fn refused(
+/// Nothing for an accepted code; a refused one counts as a failed sign-in and answers 422 on `field`.
+async fn answer_refusal(
     state: &AppState,
     req: &HttpRequest,
     principal: &Principal,
@@ -231,7 +231,7 @@ async fn disable_second_factor(
     };
     let (db, key, now, actor) = (&state.db, &state.importer.data_key, state.clock.now(), principal.actor());
     let verdict = second_factors::disable(db, key, &actor, now, UserId(principal.id), proof).await?;
-    refused(&state, &req, &principal, verdict, field).await?;
+    answer_refusal(&state, &req, &principal, verdict, field).await?;
     state.principals.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }
@@ -267,7 +267,7 @@ async fn regenerate_recovery_codes(
     let (db, key, now, actor) = (&state.db, &state.importer.data_key, state.clock.now(), principal.actor());
     let user = UserId(principal.id);
     let verdict = second_factors::replace_recovery_codes(db, key, &actor, now, user, &body.totp_code, &codes).await?;
-    refused(&state, &req, &principal, verdict, "totp_code").await?;
+    answer_refusal(&state, &req, &principal, verdict, "totp_code").await?;
     Ok(web::Json(RecoveryCodes { recovery_codes: codes }))
 }
 
