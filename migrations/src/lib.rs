@@ -36,6 +36,7 @@ mod m20261123_000027_add_recommendation_licence;
 mod m20261123_000028_index_recommendations_by_tenant_and_id;
 mod m20261123_000029_create_evidence;
 mod m20261123_000030_create_soa_statements;
+mod m20261123_000031_create_user_second_factor;
 mod m20261123_000032_create_list_changes;
 
 /// The ordered list of every migration the binary knows.
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000028_index_recommendations_by_tenant_and_id::Migration),
             Box::new(m20261123_000029_create_evidence::Migration),
             Box::new(m20261123_000030_create_soa_statements::Migration),
+            Box::new(m20261123_000031_create_user_second_factor::Migration),
             Box::new(m20261123_000032_create_list_changes::Migration),
         ]
     }

@@ -1,6 +1,7 @@
 // Drives the real UI in Debian's headless Chromium (playwright-core; it never downloads a browser): signs in as
 // each user given, checks the dashboard (score tile, categories, the trend chart drawn, status counts), the
-// role shown, and sign-out; fails on any console error or failed request. Screenshots go to SCREENSHOTS.
+// role shown, and sign-out; fails on any console error or failed request. Last, one user turns on two-step sign-in
+// and signs in again with codes computed by node's own HMAC-SHA-1 (two_step.mjs). Screenshots go to SCREENSHOTS.
 //
 // node web/tests/ui.mjs  (env: SCOREGRC_URL, SCOREGRC_USERS = JSON [{username, password, role}], SCREENSHOTS)
 
@@ -8,6 +9,7 @@ import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { twoStep } from './two_step.mjs';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -588,6 +590,7 @@ try {
   check(alert.length > 10, `a wrong password shows "${alert}"`);
   await page.screenshot({ path: join(shots, 'sign-in-refused.png') });
   await apiDocs();
+  if (byRole.auditor) await twoStep({ browser, base, shots, check, wait: WAIT }, byRole.auditor);
 } finally {
   await browser.close();
 }

@@ -1,5 +1,6 @@
-// Administration: accounts and their roles, service tokens (the secret shown once), the Graph connector (its
-// secret write-only), alert channels with a test button, and the tenant's audit scope and priority rules.
+// Administration: accounts and their roles (and a reset of their two-step sign-in), the sign-in policy, service
+// tokens (the secret shown once), the Graph connector (its secret write-only), alert channels with a test button,
+// and the tenant's audit scope and priority rules.
 // Accounts, tokens, connectors and channels are the admin's; audit scope and rules the CISO's and the admin's.
 
 import { h } from 'preact';
@@ -52,6 +53,8 @@ function Users({ tenant }) {
           : html`<button type="button" class="link" onClick=${() => run(() => api(`/tenants/${tenant.id}/members/${u.id}`, { method: 'PUT' }))}>add</button>`}</td>
         <td><button type="button" class="link" onClick=${() => patch(u, { disabled: !u.disabled })}>${u.disabled ? 'disabled: enable' : 'enabled: disable'}</button>
           <button type="button" class="link" onClick=${() => setResetting(u.id)}>reset password</button>
+          ${u.second_factor && html` · two-step on <button type="button" class="link" aria-label=${`Reset the two-step sign-in of ${u.username}`}
+            onClick=${() => run(() => api(`/users/${u.id}/second-factor`, { method: 'DELETE' }))}>reset two-step</button>`}
           ${resetting === u.id && html`<form class="inline" onSubmit=${(e) => reset(u, e)}>
             <label>Temporary password <input name="password" type="password" autocomplete="new-password" required minlength="12" /></label>
             <button type="submit">Reset</button></form>`}</td>
@@ -63,6 +66,29 @@ function Users({ tenant }) {
       <label>First password <input name="password" type="password" autocomplete="new-password" required minlength="12" /></label>
       <button type="submit">Create account</button>
     </form>
+  </section>`;
+}
+
+/** Whether admins must use two-step sign-in; the server refuses to require it of an admin who has none. */
+function SignInPolicy() {
+  const [stored, reload, error, setError] = useLoad('/sign-in-policy');
+  const [saved, setSaved] = useState(false);
+  if (!stored) return null;
+  function save(event) {
+    event.preventDefault();
+    const required = new FormData(event.currentTarget).get('required') === 'on';
+    api('/sign-in-policy', { method: 'PUT', body: { require_second_factor_for_admins: required, version: stored.version } })
+      .then(() => { setSaved(true); setError(null); reload(); }).catch((e) => { setSaved(false); setError(e.message); });
+  }
+  return html`<section class="card" aria-labelledby="sign-in-policy-title">
+    <h2 id="sign-in-policy-title">Sign-in policy</h2>
+    <form class="stack" onSubmit=${save}>
+      <label class="check"><input type="checkbox" name="required" checked=${stored.require_second_factor_for_admins} />
+        Admins must use two-step sign-in</label>
+      <button type="submit">Save the sign-in policy</button>
+    </form>
+    ${saved && html`<p role="status">Sign-in policy saved.</p>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
   </section>`;
 }
 
@@ -296,6 +322,7 @@ export function Admin({ tenant, me }) {
     <h1>Administration <span class="muted">${tenant.name}</span></h1>
     <section class="grid">
       ${me.role === 'admin' && html`<${Users} tenant=${tenant} />`}
+      ${me.role === 'admin' && html`<${SignInPolicy} />`}
       ${me.role === 'admin' && html`<${Tenants} />`}
       ${me.role === 'admin' && html`<${Tokens} tenant=${tenant} />`}
       ${me.role === 'admin' && html`<${Connector} tenant=${tenant} />`}

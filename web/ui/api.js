@@ -11,11 +11,12 @@ export function signOut() {
   sessionStorage.removeItem(TOKEN);
 }
 
-/** An API failure: the problem's status, detail and field errors. */
+/** An API failure: the problem's status, type, detail and field errors. */
 export class ApiError extends Error {
   constructor(status, problem) {
     super(problem?.detail || `The server answered ${status}.`);
     this.status = status;
+    this.type = problem?.type;
     this.errors = problem?.errors || [];
   }
 }
@@ -41,9 +42,9 @@ export async function api(path, { method = 'GET', body } = {}) {
   return data;
 }
 
-/** Signs in and keeps the session token. */
-export async function signIn(username, password) {
-  const session = await api('/auth/login', { method: 'POST', body: { username, password } });
+/** Signs in (with `second`: `{ totp_code }` or `{ recovery_code }` for two-step sign-in) and keeps the session token. */
+export async function signIn(username, password, second = {}) {
+  const session = await api('/auth/login', { method: 'POST', body: { username, password, ...second } });
   sessionStorage.setItem(TOKEN, session.token);
   return session;
 }

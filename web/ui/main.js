@@ -1,4 +1,5 @@
-// The app shell: sign-in, the signed-in frame (who, tenant switcher, sign-out, navigation) and hash routing.
+// The app shell: sign-in (with the code of two-step sign-in when the account asks for it), the signed-in frame (who,
+// tenant switcher, sign-out, navigation) and hash routing. A session that must enrol a second factor sees only that.
 
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -11,6 +12,7 @@ import { Data } from './data.js';
 import { Monitoring } from './monitoring.js';
 import { Register } from './register.js';
 import { Roadmap } from './roadmap.js';
+import { Security } from './security.js';
 import { Soa } from './soa.js';
 import { Triage } from './triage.js';
 
@@ -26,6 +28,7 @@ const VIEWS = [
   ['data', 'Imports and exports'],
   ['audit', 'Audit trail'],
   ['admin', 'Admin'],
+  ['security', 'Security'],
 ];
 /** Views only some roles have (the audit log: auditor, ciso, admin). */
 const ROLES_OF = { audit: ['auditor', 'ciso', 'admin'], admin: ['ciso', 'admin'] };
@@ -45,19 +48,37 @@ function useRoute() {
   return route;
 }
 
+const SECOND_FACTOR_REQUIRED = 'urn:scoregrc:problem:second-factor-required';
+
+/** The second step, once the server asked for it: a code from the app, or a recovery code instead. */
+function SecondStep({ factor, setFactor }) {
+  const other = factor === 'totp' ? 'recovery' : 'totp';
+  return html`
+    <p role="status">This account uses two-step sign-in.</p>
+    ${factor === 'totp'
+      ? html`<label>Code from your authenticator app <input name="totp_code" inputmode="numeric" autocomplete="one-time-code" required /></label>`
+      : html`<label>Recovery code <input name="recovery_code" autocomplete="off" required /></label>`}
+    <button type="button" class="link" onClick=${() => setFactor(other)}>
+      ${other === 'recovery' ? 'Use a recovery code instead' : 'Use a code from the app instead'}</button>`;
+}
+
 function SignIn({ onSignedIn }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [factor, setFactor] = useState(null);
   async function submit(event) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     setBusy(true);
     setError(null);
     try {
-      await signIn(form.get('username'), form.get('password'));
+      const second = factor === 'totp' ? { totp_code: form.get('totp_code') }
+        : factor === 'recovery' ? { recovery_code: form.get('recovery_code') } : {};
+      await signIn(form.get('username'), form.get('password'), second);
       onSignedIn();
     } catch (e) {
-      setError(e.message);
+      if (e.type === SECOND_FACTOR_REQUIRED) setFactor(factor || 'totp');
+      else setError(e.message);
     } finally {
       setBusy(false);
     }
@@ -70,13 +91,25 @@ function SignIn({ onSignedIn }) {
         <h2>Sign in</h2>
         <label>Username <input name="username" autocomplete="username" required /></label>
         <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
+        ${factor && html`<${SecondStep} factor=${factor} setFactor=${setFactor} />`}
         ${error && html`<p id="sign-in-error" class="error" role="alert">${error}</p>`}
         <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
     </main>`;
 }
 
-function Shell({ me, onSignOut }) {
+/** A session that may only enrol a second factor (the sign-in policy for admins): the Security view alone. */
+function Enrolment({ me, onSignOut, onChanged }) {
+  return html`
+    <header class="bar">
+      <strong class="brand">scoregrc</strong>
+      <span class="who" data-role=${me.role}>${me.name} · ${me.role.replace('_', ' ')}</span>
+      <button class="link" onClick=${onSignOut}>Sign out</button>
+    </header>
+    <main><${Security} me=${me} onChanged=${onChanged} /></main>`;
+}
+
+function Shell({ me, onSignOut, onChanged }) {
   const [tenants, setTenants] = useState(null);
   const [tenantId, setTenantId] = useState(sessionStorage.getItem(TENANT));
   const [error, setError] = useState(null);
@@ -121,6 +154,7 @@ function Shell({ me, onSignOut }) {
       ${tenant && route === 'audit' && html`<${Audit} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'admin' && html`<${Admin} tenant=${tenant} me=${me} key=${tenant.id} />`}
       ${tenant && route === 'register' && html`<${Register} tenant=${tenant} me=${me} key=${tenant.id} />`}
+      ${route === 'security' && html`<${Security} me=${me} onChanged=${onChanged} />`}
     </main>`;
 }
 
@@ -149,7 +183,9 @@ function App() {
   }, []);
   if (!checked) return null;
   if (!me) return html`<${SignIn} onSignedIn=${load} />`;
-  return html`<${Shell} me=${me} onSignOut=${() => { signOut(); sessionStorage.removeItem(TENANT); setMe(null); }} />`;
+  const out = () => { signOut(); sessionStorage.removeItem(TENANT); setMe(null); };
+  if (me.must_enrol_second_factor) return html`<${Enrolment} me=${me} onSignOut=${out} onChanged=${load} />`;
+  return html`<${Shell} me=${me} onSignOut=${out} onChanged=${load} />`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -1,7 +1,7 @@
 //! Resolves a bearer credential to the principal it stands for. Role and memberships come from the database,
 //! cached for a few seconds and dropped whenever an admin changes users, memberships or tokens, so a role
-//! change, a disabled account or a revoked token takes effect on the next request. The tenants callers name are
-//! cached the same way (every tenant request reads one), dropped by the same calls.
+//! change, a disabled account, a revoked token or a new sign-in policy takes effect on the next request. The
+//! tenants callers name are cached the same way (every tenant request reads one), dropped by the same calls.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::DatabaseConnection;
@@ -11,11 +11,11 @@ use std::sync::Mutex;
 use super::session::SessionKeys;
 use super::{AuthError, service_token};
 use crate::clock::SharedClock;
+use crate::domain::ids::TenantId;
 use crate::domain::ids::UserId;
 use crate::domain::principal::{Principal, PrincipalKind};
-use crate::domain::ids::TenantId;
 use crate::store::tenants::{self, Tenant};
-use crate::store::{StoreError, tokens, users};
+use crate::store::{StoreError, sign_in_policy, tokens, users};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum CacheKey {
@@ -115,9 +115,11 @@ impl Principals {
         if user.session_epoch != claims.sep {
             return Err(AuthError::SessionEnded);
         }
-        let mut principal =
-            Principal::new(PrincipalKind::User, user.id, user.username, users::stored_role(&user.role)?, tenants);
+        let role = users::stored_role(&user.role)?;
+        let must_enrol = sign_in_policy::must_enrol(&self.db, UserId(id), role).await?;
+        let mut principal = Principal::new(PrincipalKind::User, user.id, user.username, role, tenants);
         principal.must_change_password = user.must_change_password;
+        principal.must_enrol_second_factor = must_enrol;
         let entry = Cached {
             loaded_at: now,
             principal: principal.clone(),

@@ -59,13 +59,15 @@ async fn rotate_data_key(config: &Config, clock: &dyn Clock) -> anyhow::Result<(
         println!("the old key is kept as {}: move it to where the backups it opens are kept", retired.display());
     }
     println!(
-        "data key rotated: {} -> {}; re-sealed {} values ({} settings, {} connectors, {} alert channels)",
+        "data key rotated: {} -> {}; re-sealed {} values ({} settings, {} connectors, {} alert channels, {} second \
+         factors)",
         old.key_id(),
         new.key_id(),
         resealed.total(),
         resealed.settings,
         resealed.connectors,
-        resealed.channels
+        resealed.channels,
+        resealed.second_factors
     );
     Ok(())
 }

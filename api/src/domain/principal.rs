@@ -46,13 +46,15 @@ pub struct Principal {
     pub tenants: TenantScope,
     /// A user whose password was reset must set a new one before doing anything else.
     pub must_change_password: bool,
+    /// An admin without a second factor, while the sign-in policy requires one, may only enrol one.
+    pub must_enrol_second_factor: bool,
 }
 
 impl Principal {
     /// Builds a principal, widening the scope to every tenant for admins.
     pub fn new(kind: PrincipalKind, id: uuid::Uuid, name: String, role: Role, members_of: BTreeSet<TenantId>) -> Self {
         let tenants = if role.sees_every_tenant() { TenantScope::All } else { TenantScope::Only(members_of) };
-        Self { kind, id, name, role, tenants, must_change_password: false }
+        Self { kind, id, name, role, tenants, must_change_password: false, must_enrol_second_factor: false }
     }
 
     /// How the audit trail records this principal.

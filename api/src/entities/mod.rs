@@ -43,3 +43,4 @@ pub mod status_change;
 pub mod tenant;
 pub mod tenant_membership;
 pub mod user;
+pub mod user_second_factor;

@@ -1,4 +1,4 @@
-//! Signing in, changing one's own password, and who am I.
+//! Signing in (with a second factor where the account has one), changing one's own password, and who am I.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Duration, Utc};
@@ -10,24 +10,34 @@ use super::problem::{ApiError, Problem};
 use super::{Body, Reply};
 use crate::auth::throttle::Locked;
 use crate::auth::{AuthError, password};
+use crate::domain::audit::{Actor, ActorKind};
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::principal::{PrincipalKind, TenantScope};
 use crate::domain::role::Role;
 use crate::domain::user::{Username, check_new_password};
 use crate::state::AppState;
-use crate::store::users;
+use crate::store::second_factors::{self, Proof, Verdict};
+use crate::store::{sign_in_policy, users};
+use std::net::IpAddr;
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(login).service(change_password).service(me);
 }
 
-/// Username and password.
+/// Username and password, and for an account with two-step sign-in a code from its authenticator app or one of
+/// its recovery codes.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"username": "alice", "password": "correct horse battery staple"}))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The current 6-digit code from the authenticator app.
+    #[serde(default)]
+    pub totp_code: Option<String>,
+    /// One of the account's unused recovery codes, instead of `totp_code`.
+    #[serde(default)]
+    pub recovery_code: Option<String>,
 }
 
 /// A session token and what it allows.
@@ -39,14 +49,19 @@ pub struct LoginResponse {
     pub role: Role,
     /// When true, only `POST /api/v1/auth/password` works until a new password is set.
     pub must_change_password: bool,
+    /// When true (an admin without two-step sign-in while the sign-in policy requires it), only the enrolment
+    /// under `/api/v1/me/second-factor` works until it is turned on.
+    pub must_enrol_second_factor: bool,
 }
 
 /// Sign in with a username and password
 ///
 /// Answers a session token (JWT). A wrong username, a wrong password and a disabled account all answer the same
-/// 401, in the same time. After 5 failures for one username within 15 minutes, that username is refused with
-/// 429 for 15 minutes; after 20 failures from one client address (any usernames), that address is. The start of
-/// each lock is recorded in the platform audit trail.
+/// 401, in the same time. An account with two-step sign-in answers 401 `second-factor-required` to a right
+/// password without `totp_code` or `recovery_code`, and 401 `second-factor-refused` to a wrong, expired or reused
+/// code, which counts as a failed sign-in. After 5 failures for one username within 15 minutes, that username is
+/// refused with 429 for 15 minutes; after 20 failures from one client address (any usernames), that address is.
+/// The start of each lock, each refused code and each recovery code used are recorded in the platform audit trail.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -79,26 +94,64 @@ async fn login(
     };
     let matches = password::verify_blocking(body.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let Some(user) = user.filter(|u| matches && u.disabled_at.is_none()) else {
-        for lock in state.login_throttle.fail(&throttle_key, address, now) {
-            let (kind, subject) = match &lock.on {
-                Locked::Username(name) => ("username", name.clone()),
-                Locked::Address(ip) => ("client_address", ip.to_string()),
-            };
-            users::record_sign_in_lock(&state.db, now, kind, &subject, lock.until).await?;
-        }
+        record_failure(&state, &throttle_key, address, now).await?;
         return Err(AuthError::BadCredentials.into());
     };
+    if second_factors::is_enabled(&state.db, UserId(user.id)).await? {
+        let proof = match (present(&body.totp_code), present(&body.recovery_code)) {
+            (Some(code), _) => Proof::Code(code),
+            (None, Some(code)) => Proof::RecoveryCode(code),
+            (None, None) => return Err(ApiError::SecondFactorRequired),
+        };
+        let actor = Actor { kind: ActorKind::User, id: Some(user.id.to_string()), name: user.username.clone() };
+        let key = &state.importer.data_key;
+        if let Verdict::Refused(_) =
+            second_factors::sign_in(&state.db, key, &actor, now, UserId(user.id), proof).await?
+        {
+            record_failure(&state, &throttle_key, address, now).await?;
+            return Err(ApiError::SecondFactorRefused);
+        }
+    }
     state.login_throttle.succeed(&throttle_key);
-    Ok(web::Json(issue_session(&state, &user)?))
+    Ok(web::Json(issue_session(&state, &user).await?))
 }
 
-fn issue_session(state: &AppState, user: &crate::entities::user::Model) -> Reply<LoginResponse> {
+/// A field sent with something in it.
+pub(super) fn present(field: &Option<String>) -> Option<&str> {
+    field.as_deref().filter(|text| !text.trim().is_empty())
+}
+
+/// Counts a failed sign-in and records each lock it starts.
+pub(super) async fn record_failure(
+    state: &AppState,
+    username: &str,
+    address: Option<IpAddr>,
+    now: DateTime<Utc>,
+) -> Reply<()> {
+    for lock in state.login_throttle.fail(username, address, now) {
+        let (kind, subject) = match &lock.on {
+            Locked::Username(name) => ("username", name.clone()),
+            Locked::Address(ip) => ("client_address", ip.to_string()),
+        };
+        users::record_sign_in_lock(&state.db, now, kind, &subject, lock.until).await?;
+    }
+    Ok(())
+}
+
+async fn issue_session(state: &AppState, user: &crate::entities::user::Model) -> Reply<LoginResponse> {
     let now = state.clock.now();
     let ttl = Duration::from_std(state.config.session_ttl).unwrap_or_else(|_| Duration::hours(12));
     let expires_at = now + ttl;
     let role = users::stored_role(&user.role)?;
+    let must_enrol_second_factor = sign_in_policy::must_enrol(&state.db, UserId(user.id), role).await?;
     let token = state.principals.keys().issue(&user.id.to_string(), role, user.session_epoch, now, expires_at)?;
-    Ok(LoginResponse { token, expires_at, role, must_change_password: user.must_change_password })
+    Ok(LoginResponse {
+        token,
+        expires_at,
+        role,
+        must_change_password: user.must_change_password,
+        must_enrol_second_factor,
+    })
 }
 
 /// The current password and the new one.
@@ -148,7 +201,7 @@ async fn change_password(
         users::set_password(&state.db, &principal.actor(), state.clock.now(), UserId(principal.id), hash, false)
             .await?;
     state.principals.forget_all();
-    Ok(web::Json(issue_session(&state, &updated)?))
+    Ok(web::Json(issue_session(&state, &updated).await?))
 }
 
 /// The signed-in principal.
@@ -164,6 +217,8 @@ pub struct Me {
     /// The tenants the principal is a member of (empty for admins, who see all).
     pub tenant_ids: Vec<TenantId>,
     pub must_change_password: bool,
+    /// When true, only enrolling a second factor (and `me`) works until two-step sign-in is on.
+    pub must_enrol_second_factor: bool,
     /// The service's clock now: what "today", "this quarter" and "due" mean to it.
     pub now: chrono::DateTime<chrono::Utc>,
 }
@@ -194,6 +249,7 @@ async fn me(state: web::Data<AppState>, caller: AnyPrincipal) -> HttpResponse {
         all_tenants,
         tenant_ids,
         must_change_password: p.must_change_password,
+        must_enrol_second_factor: p.must_enrol_second_factor,
         now: state.clock.now(),
     })
 }

@@ -100,6 +100,9 @@ fn authorize<P: Policy>(principal: &Principal) -> Result<(), ApiError> {
     if principal.must_change_password {
         return Err(ApiError::PasswordChangeRequired);
     }
+    if principal.must_enrol_second_factor {
+        return Err(ApiError::SecondFactorEnrolmentRequired);
+    }
     if !P::PERMISSION.allows(principal.role) {
         let roles: Vec<&str> = P::PERMISSION.roles().iter().map(|r| r.as_str()).collect();
         return Err(ApiError::Forbidden(format!("This action needs one of these roles: {}.", roles.join(", "))));
@@ -127,7 +130,8 @@ impl<P: Policy> FromRequest for Caller<P> {
     }
 }
 
-/// A signed-in principal, even one that must change its password first (for the password change itself).
+/// A signed-in principal, even one that must change its password or enrol a second factor first (for the
+/// password change, the enrolment and `me`).
 pub struct AnyPrincipal(pub Principal);
 
 impl FromRequest for AnyPrincipal {

@@ -37,6 +37,7 @@ pub mod reviews;
 pub mod roadmap;
 pub mod roadmap_items;
 pub mod score;
+pub mod second_factor;
 pub mod security_headers;
 pub mod seed_ui;
 pub mod soa;
@@ -80,6 +81,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
     // Inside the scope, so `/api/v1/*` stays one tree; not itself part of the document it serves.
     cfg.route("/openapi.json", aweb::get().to(serve_openapi))
         .configure(auth::configure)
+        .configure(second_factor::configure)
         .configure(download_tokens::configure)
         .configure(tenants::configure)
         .configure(users::configure)

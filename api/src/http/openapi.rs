@@ -24,7 +24,7 @@ use super::problem;
         crate::store::comparison::CompareBy
     )),
     tags(
-        (name = "auth", description = "Signing in and passwords"),
+        (name = "auth", description = "Signing in, passwords, two-step sign-in and the sign-in policy"),
         (name = "tenants", description = "Tenants and memberships"),
         (name = "users", description = "Accounts"),
         (name = "tokens", description = "Service tokens for automation"),

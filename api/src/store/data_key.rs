@@ -1,6 +1,6 @@
-//! Rotating the data key: every sealed value (platform settings, connector secrets, alert-channel secrets) opened
-//! with the old key and sealed again with the new one, in one transaction, with one audit row that names both
-//! keys by id only.
+//! Rotating the data key: every sealed value (platform settings, connector secrets, alert-channel secrets, the TOTP
+//! secrets of second factors) opened with the old key and sealed again with the new one, in one transaction, with
+//! one audit row that names both keys by id only.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -20,11 +20,12 @@ pub struct Resealed {
     pub settings: usize,
     pub connectors: usize,
     pub channels: usize,
+    pub second_factors: usize,
 }
 
 impl Resealed {
     pub fn total(&self) -> usize {
-        self.settings + self.connectors + self.channels
+        self.settings + self.connectors + self.channels + self.second_factors
     }
 }
 
@@ -74,6 +75,7 @@ pub async fn reseal_all(
         row.update(&tx).await?;
         done.channels += 1;
     }
+    done.second_factors = super::second_factors::reseal(&tx, old, new).await?;
     record(&tx, now, old, new, done).await?;
     tx.commit().await?;
     Ok(done)
@@ -94,6 +96,7 @@ async fn record(
             "resealed_settings": done.settings,
             "resealed_connectors": done.connectors,
             "resealed_channels": done.channels,
+            "resealed_second_factors": done.second_factors,
         }))
         .comment("rotated the data key that seals stored secrets");
     audit::append(conn, now, change).await

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::audit::{self, Change};
 use super::error::check_version;
 use super::page::{Page, PageRequest};
-use super::{StoreError, begin_write, memberships};
+use super::{StoreError, begin_write, memberships, second_factors};
 use crate::domain::audit::{Actor, Chain};
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::role::Role;
@@ -38,6 +38,8 @@ pub struct User {
     pub role: Role,
     pub disabled: bool,
     pub must_change_password: bool,
+    /// Two-step sign-in is on (an admin can reset it).
+    pub second_factor: bool,
     /// Tenants the user is a member of (an admin sees every tenant regardless).
     pub tenant_ids: Vec<TenantId>,
     pub created_at: DateTime<Utc>,
@@ -51,7 +53,7 @@ pub fn stored_role(text: &str) -> Result<Role, StoreError> {
     text.parse().map_err(|_| StoreError::Db(sea_orm::DbErr::Custom(format!("unknown role `{text}` in the database"))))
 }
 
-fn view(m: user::Model, tenant_ids: Vec<TenantId>) -> Result<User, StoreError> {
+fn view(m: user::Model, tenant_ids: Vec<TenantId>, second_factor: bool) -> Result<User, StoreError> {
     Ok(User {
         id: m.id.into(),
         username: m.username,
@@ -59,6 +61,7 @@ fn view(m: user::Model, tenant_ids: Vec<TenantId>) -> Result<User, StoreError> {
         role: stored_role(&m.role)?,
         disabled: m.disabled_at.is_some(),
         must_change_password: m.must_change_password,
+        second_factor,
         tenant_ids,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -127,7 +130,7 @@ pub async fn create_in(
     .await?;
     let change = Change::new(Chain::Platform, actor, "user", model.id, "create").after(snapshot(&model));
     audit::append(conn, now, change).await?;
-    view(model, Vec::new())
+    view(model, Vec::new(), false)
 }
 
 /// The stored row for `username` (already normalised), for sign-in.
@@ -149,7 +152,7 @@ pub async fn any_exist(conn: &impl ConnectionTrait) -> Result<bool, StoreError> 
 pub async fn get(conn: &impl ConnectionTrait, id: UserId) -> Result<User, StoreError> {
     let model = find(conn, id).await?.ok_or(StoreError::NotFound("user"))?;
     let tenants = memberships::tenants_of(conn, id).await?.into_iter().collect();
-    view(model, tenants)
+    view(model, tenants, second_factors::is_enabled(conn, id).await?)
 }
 
 /// Every user, in creation order.
@@ -162,10 +165,12 @@ pub async fn list(conn: &impl ConnectionTrait, page: &PageRequest) -> Result<Pag
     let rows = query.order_by_asc(user::Column::Id).limit(page.limit + 1).all(conn).await?;
     let page = Page::from_rows(rows, page.limit, total, |u| u.id.to_string());
     let mut by_user = memberships::tenants_of_users(conn, page.items.iter().map(|u| u.id)).await?;
+    let with_factor = second_factors::enabled_among(conn, page.items.iter().map(|u| u.id)).await?;
     let mut items = Vec::with_capacity(page.items.len());
     for model in page.items {
         let tenants = by_user.remove(&model.id).unwrap_or_default().into_iter().collect();
-        items.push(view(model, tenants)?);
+        let second_factor = with_factor.contains(&model.id);
+        items.push(view(model, tenants, second_factor)?);
     }
     Ok(Page { items, total: page.total, next_cursor: page.next_cursor })
 }
@@ -225,7 +230,7 @@ pub async fn update(
     audit::append(&tx, now, change).await?;
     tx.commit().await?;
     let tenants = memberships::tenants_of(db, id).await?.into_iter().collect();
-    view(updated, tenants)
+    view(updated, tenants, second_factors::is_enabled(db, id).await?)
 }
 
 async fn active_admins(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {

@@ -54,6 +54,7 @@ mod startup;
 mod statuses;
 mod tenants;
 mod tokens;
+mod totp;
 mod triage;
 mod triage_workbook;
 mod triage_workbook_refused;

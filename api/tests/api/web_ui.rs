@@ -1,8 +1,9 @@
 //! The browser UI in a real browser: `web/tests/ui.mjs` drives Debian's headless Chromium through playwright-core
 //! against this server, signing in as every role: the dashboard and its chart, the triage table (the engineer rates
 //! an unrated item and sees it placed; the auditor and admin are offered no rating controls), the auditor workbook
-//! downloaded through a single-use token, a proposal taken from engineer to IT manager to CISO, sign-out. `scripts/test` installs Chromium and `scripts/web` the npm
-//! packages; screenshots land in `target/ui-screenshots/`.
+//! downloaded through a single-use token, a proposal taken from engineer to IT manager to CISO, sign-out, and two-step
+//! sign-in turned on by the auditor, who then signs in with a code the test computes and with a recovery code.
+//! `scripts/test` installs Chromium and `scripts/web` the npm packages; screenshots land in `target/ui-screenshots/`.
 
 use chrono::TimeDelta;
 use reqwest::StatusCode;
@@ -67,11 +68,16 @@ async fn every_role_signs_in_sees_the_dashboard_and_triage_as_its_role_allows_wi
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the UI checks failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("UI checks passed for 5 users"), "{stdout}");
-    assert!(stdout.contains("accessibility: 10 views audited by axe-core"), "{stdout}");
+    assert!(stdout.contains("accessibility: 11 views audited by axe-core"), "{stdout}");
+    assert!(stdout.contains("two-step sign-in: enrolled, asked for the code at sign-in"), "{stdout}");
     println!("{stdout}");
-    for shot in
-        ["dashboard-admin-1280.png", "dashboard-admin-390.png", "dashboard-auditor-1280.png", "sign-in-refused.png"]
-    {
+    for shot in [
+        "dashboard-admin-1280.png",
+        "dashboard-admin-390.png",
+        "dashboard-auditor-1280.png",
+        "sign-in-refused.png",
+        "sign-in-code.png",
+    ] {
         assert!(shots.join(shot).exists(), "no screenshot {shot}");
     }
 }

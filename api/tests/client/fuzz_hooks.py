@@ -45,8 +45,9 @@ TENANT = os.environ.get("SCOREGRC_TENANT")
 SCRATCH_TENANT = os.environ.get("SCOREGRC_SCRATCH_TENANT")
 DECOY_USER = os.environ.get("SCOREGRC_DECOY_USER")
 PROTECTED_USERS = set(filter(None, os.environ.get("SCOREGRC_PROTECTED_USERS", "").split(",")))
-# Changes that would end the sessions this run signs in with, or take away their tenant.
-USER_CHANGES = {"update_user", "reset_password", "remove_member"}
+# Changes that would end the sessions this run signs in with, take away their tenant, or (a second-factor reset under
+# the sign-in policy) limit them to enrolment.
+USER_CHANGES = {"update_user", "reset_password", "remove_member", "reset_second_factor"}
 # Tenant changes that could archive the fuzzed tenant, or give it a connector whose jobs call Microsoft.
 TENANT_CHANGES = {"update_tenant", "put_graph_connector", "put_defender_connector"}
 

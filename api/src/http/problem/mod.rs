@@ -3,19 +3,25 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::auth::AuthError;
 use crate::domain::{FieldError, ValidationError};
 
 mod from_layers;
+mod rejections;
+
+pub use rejections::{json_error, path_error, query_error};
 
 /// Every kind of problem the API reports: its stable `type`, status and title, in one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProblemType {
     Unauthenticated,
+    SecondFactorRequired,
+    SecondFactorRefused,
     PasswordChangeRequired,
+    SecondFactorEnrolmentRequired,
     Forbidden,
     NotFound,
     MethodNotAllowed,
@@ -40,7 +46,12 @@ impl ProblemType {
         use ProblemType::*;
         match self {
             Unauthenticated => ("unauthenticated", StatusCode::UNAUTHORIZED, "Authentication required"),
+            SecondFactorRequired => ("second-factor-required", StatusCode::UNAUTHORIZED, "Second factor required"),
+            SecondFactorRefused => ("second-factor-refused", StatusCode::UNAUTHORIZED, "Second factor refused"),
             PasswordChangeRequired => ("password-change-required", StatusCode::FORBIDDEN, "Password change required"),
+            SecondFactorEnrolmentRequired => {
+                ("second-factor-enrolment-required", StatusCode::FORBIDDEN, "Two-step sign-in required")
+            }
             Forbidden => ("forbidden", StatusCode::FORBIDDEN, "Not allowed for your role"),
             NotFound => ("not-found", StatusCode::NOT_FOUND, "Not found"),
             MethodNotAllowed => ("method-not-allowed", StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
@@ -104,6 +115,14 @@ pub enum ApiError {
     Unauthenticated(AuthError),
     #[error("the password must be changed first")]
     PasswordChangeRequired,
+    /// The password was right; the account also needs a code from its authenticator (or a recovery code).
+    #[error("a second factor is required")]
+    SecondFactorRequired,
+    #[error("the second factor was refused")]
+    SecondFactorRefused,
+    /// The sign-in policy requires this admin to enrol a second factor before anything else.
+    #[error("a second factor must be enrolled first")]
+    SecondFactorEnrolmentRequired,
     /// Not allowed; the text says what would be needed.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -152,6 +171,9 @@ impl ApiError {
         match self {
             ApiError::Unauthenticated(_) => ProblemType::Unauthenticated,
             ApiError::PasswordChangeRequired => ProblemType::PasswordChangeRequired,
+            ApiError::SecondFactorRequired => ProblemType::SecondFactorRequired,
+            ApiError::SecondFactorRefused => ProblemType::SecondFactorRefused,
+            ApiError::SecondFactorEnrolmentRequired => ProblemType::SecondFactorEnrolmentRequired,
             ApiError::Forbidden(_) => ProblemType::Forbidden,
             ApiError::NotFound(_) => ProblemType::NotFound,
             ApiError::MethodNotAllowed(_) => ProblemType::MethodNotAllowed,
@@ -188,6 +210,15 @@ impl ApiError {
                 "Your password was reset: set a new one with POST /api/v1/auth/password before doing anything else."
                     .into()
             }
+            ApiError::SecondFactorRequired => "This account uses two-step sign-in: send the 6-digit code from your \
+                                                authenticator app as `totp_code`, or a recovery code as `recovery_code`."
+                .into(),
+            ApiError::SecondFactorRefused => "That code was not accepted (wrong, expired or already used): send the \
+                                              current code from your authenticator app, or an unused recovery code."
+                .into(),
+            ApiError::SecondFactorEnrolmentRequired => "Admins must use two-step sign-in: turn it on with POST \
+                                                        /api/v1/me/second-factor/enrolment before doing anything else."
+                .into(),
             ApiError::Forbidden(needed) => needed.clone(),
             ApiError::NotFound(what) => format!("No {what} with that id exists, or you may not see it."),
             ApiError::MethodNotAllowed(allowed) => format!("This path accepts only: {}.", allowed.join(", ")),
@@ -304,61 +335,9 @@ impl ResponseError for ApiError {
     }
 }
 
-/// Maps JSON body errors: syntax → 400, wrong shape → 422 naming the field, too large → 413, wrong type → 415.
-pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as E;
-    let api = match &err {
-        E::OverflowKnownLength { limit, .. } | E::Overflow { limit } => ApiError::PayloadTooLarge(*limit),
-        E::ContentType => ApiError::UnsupportedMediaType("Send the body as `application/json`.".into()),
-        E::Deserialize(e) if e.is_data() => {
-            let field = field_of(&e.to_string()).unwrap_or_else(|| "body".into());
-            ApiError::Invalid(ValidationError::field(field, strip_position(&e.to_string())))
-        }
-        E::Deserialize(e) => ApiError::Malformed(format!("The body is not valid JSON: {e}.")),
-        other => ApiError::Malformed(format!("The body could not be read: {other}.")),
-    };
-    api.into()
-}
-
-/// Maps query-string errors to 422 naming the parameter.
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    let text = err.to_string();
-    let field = field_of(&text).unwrap_or_else(|| "query".into());
-    ApiError::Invalid(ValidationError::field(field, text)).into()
-}
-
-/// A path segment that does not parse (a malformed id) names nothing that exists: 404.
-pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::NotFound("resource").into()
-}
-
-/// serde names the field in backticks: "missing field `name`", "unknown variant `x`, expected …".
-fn field_of(message: &str) -> Option<String> {
-    if message.starts_with("missing field")
-        || message.starts_with("unknown field")
-        || message.starts_with("duplicate field")
-    {
-        let start = message.find('`')? + 1;
-        let end = start + message[start..].find('`')?;
-        return Some(message[start..end].to_owned());
-    }
-    None
-}
-
-fn strip_position(message: &str) -> String {
-    message.split(" at line ").next().unwrap_or(message).to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn serde_messages_name_the_field() {
-        assert_eq!(field_of("missing field `name` at line 1 column 2").as_deref(), Some("name"));
-        assert_eq!(field_of("invalid type: string"), None);
-        assert_eq!(strip_position("missing field `name` at line 1 column 2"), "missing field `name`");
-    }
 
     #[test]
     fn internal_details_never_reach_the_client() {
