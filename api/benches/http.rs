@@ -149,8 +149,12 @@ async fn main() {
     println!("| endpoint | requests/s | p50 ms | p99 ms | requests | non-2xx | share of ceiling |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     let mut ceiling = None;
+    let mut refused = Vec::new();
     for (name, url, extra) in runs {
         let load = wrk(&options, &url, &extra);
+        if load.not_ok > 0 || load.requests == 0 {
+            refused.push(name);
+        }
         let ceiling = *ceiling.get_or_insert(load.requests_per_second);
         println!(
             "| {name} | {:.0} | {:.2} | {:.2} | {} | {} | {:.0} % |",
@@ -162,6 +166,7 @@ async fn main() {
             100.0 * load.requests_per_second / ceiling
         );
     }
+    assert!(refused.is_empty(), "every request must succeed; these had error answers or none: {refused:?}");
 
     // A new client: the server has closed the idle connections of the first one during the load.
     let client = reqwest::Client::new();
