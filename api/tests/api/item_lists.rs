@@ -150,3 +150,32 @@ async fn a_new_rule_table_places_every_listed_item_again() {
     assert_eq!(summary[0], json!({ "bucket": "P1", "items": 6, "points_available": 12.0 }));
     assert_list_matches_items(&r).await;
 }
+
+#[tokio::test]
+async fn under_concurrent_reads_a_read_begun_after_a_write_always_sees_it() {
+    let r = register(10, 2).await;
+    let app = std::sync::Arc::new(r);
+    // Background readers keep the list's look at the change log busy, so reads queue behind one another.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut background = Vec::new();
+    for _ in 0..4 {
+        let (app, stop) = (app.clone(), stop.clone());
+        background.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                listed(&app, "bucket=P4", 50).await;
+            }
+        }));
+    }
+    for (n, item) in app.items.iter().enumerate() {
+        let rating = json!({ "risk_reduction": "low", "implementation_effort": "high" });
+        app.send(Method::PUT, &format!("/{item}/rating"), &app.eng.token, rating).await;
+        let reads = (0..6).map(|_| listed(&app, "bucket=P4", 50));
+        for rated in futures_util::future::join_all(reads).await {
+            assert_eq!(rated.len(), n + 1, "every read begun after the rating of item {n} sees it");
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in background {
+        task.await.unwrap();
+    }
+}

@@ -44,8 +44,11 @@ pub struct ItemLists {
 #[derive(Default)]
 struct Slot {
     current: RwLock<Option<Arc<Snapshot>>>,
-    /// One refresh at a time per tenant: the others wait and take its result.
+    /// One look at the change log at a time per tenant; requests that arrive meanwhile wait and take the next.
     refresh: tokio::sync::Mutex<()>,
+    /// Looks at the change log started, and the number of the last one finished (with its changes applied).
+    looks_started: AtomicU64,
+    looked: AtomicU64,
     last_read: AtomicU64,
 }
 
@@ -128,37 +131,43 @@ impl ItemLists {
             .collect())
     }
 
-    /// The tenant's list, current to the change log as read now.
+    /// The tenant's list, current to the change log as read after this call began.
+    ///
+    /// Looks at the log are shared: a look that started after this call began, and has finished, answers for it
+    /// too. Under load one query then serves every request that queued behind the previous one, rather than one
+    /// query a request, and a write committed before a request began is still always seen by it.
     pub(in crate::store) async fn current(
         &self,
         conn: &impl ConnectionTrait,
         tenant: TenantId,
     ) -> Result<Arc<Snapshot>, StoreError> {
         let slot = self.slot(tenant);
-        if let Some(snapshot) = slot.get() {
-            let pending = changes::since(conn, tenant, snapshot.seq()).await?;
-            if pending.is_unchanged() {
-                snapshot.advance(pending.seq);
-                return Ok(snapshot);
-            }
+        let began = slot.looks_started.load(Ordering::Acquire);
+        let _looking = slot.refresh.lock().await;
+        if slot.looked.load(Ordering::Acquire) > began
+            && let Some(snapshot) = slot.get()
+        {
+            return Ok(snapshot);
         }
-        let _refreshing = slot.refresh.lock().await;
-        // Another request may have brought the list up to date while this one waited.
-        let fresh = match slot.get() {
-            None => build(conn, tenant).await?,
+        let look = slot.looks_started.fetch_add(1, Ordering::AcqRel) + 1;
+        let (snapshot, new) = match slot.get() {
+            None => (Arc::new(build(conn, tenant).await?), true),
             Some(snapshot) => {
                 let pending = changes::since(conn, tenant, snapshot.seq()).await?;
                 if pending.is_unchanged() {
                     snapshot.advance(pending.seq);
-                    return Ok(snapshot);
+                    (snapshot, false)
+                } else {
+                    (Arc::new(apply(conn, tenant, &snapshot, pending).await?), true)
                 }
-                apply(conn, tenant, &snapshot, pending).await?
             }
         };
-        let fresh = Arc::new(fresh);
-        slot.set(fresh.clone());
-        self.drop_beyond_budget(tenant);
-        Ok(fresh)
+        if new {
+            slot.set(snapshot.clone());
+            self.drop_beyond_budget(tenant);
+        }
+        slot.looked.store(look, Ordering::Release);
+        Ok(snapshot)
     }
 
     fn slot(&self, tenant: TenantId) -> Arc<Slot> {
