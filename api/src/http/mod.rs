@@ -140,6 +140,7 @@ where
     openapi::document_shared_errors(&mut doc);
     openapi::describe_file_bodies(&mut doc);
     openapi::name_tagged_variants(&mut doc);
+    openapi::describe_if_match(&mut doc);
     openapi_links::declare_links(&mut doc);
     (app, doc)
 }

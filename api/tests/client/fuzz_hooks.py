@@ -67,6 +67,21 @@ def map_path_parameters(context, path_parameters):
     return path_parameters
 
 
+RECOMMENDATION = os.environ.get("SCOREGRC_RECOMMENDATION")
+
+
+@schemathesis.hook
+def map_body(context, body):
+    """A generated risk acceptance covers one of the tenant's recommendations first, so a valid proposal is
+    stored and the stateful phase can follow its links (submit, review, approve, ...); random ids never exist."""
+    operation_id = context.operation.definition.raw.get("operationId")
+    if operation_id == "create_risk_acceptance" and RECOMMENDATION and isinstance(body, dict):
+        ids = body.get("recommendation_ids")
+        if isinstance(ids, list) and ids and is_uuid(ids[0]) and RECOMMENDATION not in ids:
+            ids[0] = RECOMMENDATION
+    return body
+
+
 def is_uuid(value) -> bool:
     try:
         uuid.UUID(str(value))
