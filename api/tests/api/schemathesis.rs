@@ -6,11 +6,11 @@
 //! The tenant holds the imported fixture, so lists are not empty. Operations the admin may call go as the admin;
 //! those only members may call go as a CISO, IT manager or engineer of the tenant (api/tests/client/fuzz_hooks.py).
 //! Not fuzzed: sign-in and password change (lockouts, the admin's password), and starting Graph / Defender imports
-//! (they would call Microsoft). At most 30 generated cases per operation in the fuzzing phase, 100 stateful
+//! (they would call Microsoft). At most 30 generated cases per operation in the fuzzing phase, 300 stateful
 //! scenarios of at most 10 steps (api/tests/client/schemathesis.toml): three to four minutes in a debug build. Any
-//! failure fails this test, and so does a stateful phase that was skipped, errored or followed none of the links
-//! the document declares (read from schemathesis's event log); `SCOREGRC_FUZZ_ARGS` in the environment passes
-//! more options to `st run` (e.g. `--seed 1 --max-examples 5`).
+//! failure fails this test, and so does a stateful phase that was skipped, errored, sent nothing, followed no link
+//! or did not take up every link the document declares (its summary and event log say); the figures are printed.
+//! `SCOREGRC_FUZZ_ARGS` in the environment passes more options to `st run` (e.g. `--seed 1 --max-examples 5`).
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -59,16 +59,29 @@ async fn schemathesis_finds_no_server_error_and_no_answer_the_spec_does_not_docu
 
     let events = Events::read(&events_path);
     let declared = declared_links(&root.join("openapi/openapi.json"));
+    let [covered, selected, total, inferred] = links_line(&stdout);
     println!("test cases per phase: {:?}", events.cases);
+    println!(
+        "links: {covered} covered of {selected} selected, {total} total: {} declared, {inferred} inferred",
+        total - inferred
+    );
     println!("declared links followed: {} of {}", events.followed.len(), declared.len());
     for link in &events.followed {
         println!("  {link}");
     }
     assert_eq!(events.phases.get("stateful").map(String::as_str), Some("success"), "the stateful phase did not pass");
     assert!(events.cases.get("stateful").is_some_and(|n| *n > 0), "the stateful phase sent nothing");
+    assert_eq!(total - inferred, declared.len(), "schemathesis did not take up every link the document declares");
+    assert!(covered > 0, "the stateful phase followed no link");
     let unknown: Vec<_> = events.followed.iter().filter(|l| !declared.iter().any(|d| l.contains(d))).collect();
     assert!(unknown.is_empty(), "followed links the document does not declare: {unknown:?}");
-    assert!(!events.followed.is_empty(), "the stateful phase followed none of the declared links");
+}
+
+/// The stateful phase's `API Links:    12 covered / 200 selected / 200 total (142 inferred)`, as numbers.
+fn links_line(stdout: &str) -> [usize; 4] {
+    let line = stdout.lines().find(|l| l.contains("API Links:")).expect("the stateful phase reports its links");
+    let numbers: Vec<usize> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+    numbers.try_into().unwrap_or_else(|n| panic!("not four figures in {line:?}: {n:?}"))
 }
 
 /// What schemathesis's event log (`--report ndjson`) says of a run.
