@@ -111,6 +111,8 @@ pub struct ControlDraft {
     pub control_id: String,
     /// How people write it; the control id when left out.
     pub display_id: Option<String>,
+    /// Holds something besides spaces, and no control characters.
+    #[schema(max_length = 300, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub title: String,
     pub theme: Option<String>,
     pub description: Option<String>,
@@ -186,6 +188,8 @@ pub struct FrameworkDraft {
     /// Lowercase slug, unique among the frameworks the tenant sees (shipped ones included); never changes.
     #[schema(pattern = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", min_length = 2, max_length = 40)]
     pub key: String,
+    /// Holds something besides spaces, and no control characters.
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub name: String,
     pub description: Option<String>,
     #[serde(default)]

@@ -8,6 +8,7 @@ they go as the admin too. `SCOREGRC_TOKEN` is the admin's bearer token.
 
 import json
 import os
+import random
 import uuid
 
 import schemathesis
@@ -67,7 +68,8 @@ def map_path_parameters(context, path_parameters):
     return path_parameters
 
 
-RECOMMENDATION = os.environ.get("SCOREGRC_RECOMMENDATION")
+# The tenant's recommendations: one open register entry each, so proposals spread over all of them.
+RECOMMENDATIONS = list(filter(None, os.environ.get("SCOREGRC_RECOMMENDATIONS", "").split(",")))
 
 
 @schemathesis.hook
@@ -75,10 +77,10 @@ def map_body(context, body):
     """A generated risk acceptance covers one of the tenant's recommendations first, so a valid proposal is
     stored and the stateful phase can follow its links (submit, review, approve, ...); random ids never exist."""
     operation_id = context.operation.definition.raw.get("operationId")
-    if operation_id == "create_risk_acceptance" and RECOMMENDATION and isinstance(body, dict):
+    if operation_id == "create_risk_acceptance" and RECOMMENDATIONS and isinstance(body, dict):
         ids = body.get("recommendation_ids")
-        if isinstance(ids, list) and ids and is_uuid(ids[0]) and RECOMMENDATION not in ids:
-            ids[0] = RECOMMENDATION
+        if isinstance(ids, list) and ids and is_uuid(ids[0]) and not set(RECOMMENDATIONS) & set(map(str, ids)):
+            ids[0] = random.choice(RECOMMENDATIONS)
     return body
 
 

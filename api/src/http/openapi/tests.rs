@@ -2,10 +2,12 @@
 //! admits passes the server's own check.
 
 use super::*;
-use crate::domain::framework::{MAX_CONTROL_ID, MAX_KEY, check_control_id, check_key};
+use crate::domain::framework::{MAX_CONTROL_ID, MAX_KEY, MAX_NAME, MAX_TITLE, check_control_id, check_key};
 use crate::domain::register::proposal::{MAX_ITEMS, MAX_TEXT, check_text};
-use crate::domain::user::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Username};
+use crate::domain::user::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, Username, check_name};
 use crate::http::extract::expected_version;
+use crate::http::register_steps::MAX_COMMENT;
+use crate::http::tenants::MAX_TENANT_NAME;
 use actix_web::test::TestRequest;
 use regex::Regex;
 use serde_json::Value;
@@ -53,6 +55,13 @@ fn documented_patterns_admit_only_what_the_checks_accept() {
     for field in ["risk_description", "business_justification", "compensating_controls"] {
         pattern_admits_only_accepted(&pattern("Proposal", field), &texts, |t| check_text(field, t, MAX_TEXT).is_ok());
     }
+    pattern_admits_only_accepted(&pattern("ReasonBody", "reason"), &texts, |t| {
+        check_text("reason", t, MAX_TEXT).is_ok()
+    });
+    for (schema, field) in [("CreateTenant", "name"), ("FrameworkDraft", "name"), ("ControlDraft", "title")] {
+        let names = ["", " ", "a", " Contoso Ltd ", "a\nb", "a\tb", "\u{85}", "\u{a0}x", "x\u{9f}", "\u{feff}"];
+        pattern_admits_only_accepted(&pattern(schema, field), &names, |n| check_name(field, n, 300).is_ok());
+    }
     let names = ["eve", "Eve.Admin@contoso", "ab", "a b c", "ünï", "x_y-z", &"a".repeat(64), &"a".repeat(65)];
     pattern_admits_only_accepted(&pattern("CreateUser", "username"), &names, |n| Username::parse(n).is_ok());
     let keys = ["acme-policy", "a", "ab", "a--b", "a-", "1ab", "Acme", "iso-27001-2022"];
@@ -77,7 +86,11 @@ fn documented_limits_are_the_enforced_ones() {
     for field in ["risk_description", "business_justification", "compensating_controls"] {
         assert_eq!(limit("Proposal", field, "maxLength"), Some(MAX_TEXT), "{field}");
     }
+    assert_eq!(limit("ReasonBody", "reason", "maxLength"), Some(MAX_COMMENT));
     assert_eq!(limit("FrameworkDraft", "key", "maxLength"), Some(MAX_KEY));
+    assert_eq!(limit("CreateTenant", "name", "maxLength"), Some(MAX_TENANT_NAME));
+    assert_eq!(limit("FrameworkDraft", "name", "maxLength"), Some(MAX_NAME));
+    assert_eq!(limit("ControlDraft", "title", "maxLength"), Some(MAX_TITLE));
     assert_eq!(limit("ControlDraft", "control_id", "maxLength"), Some(MAX_CONTROL_ID));
     assert_eq!(limit("CreateUser", "password", "minLength"), Some(MIN_PASSWORD_CHARS));
     assert_eq!(limit("CreateUser", "password", "maxLength"), Some(MAX_PASSWORD_CHARS));
