@@ -7,7 +7,7 @@
 //! those only members may call go as a CISO, IT manager or engineer of the tenant (api/tests/client/fuzz_hooks.py).
 //! Not fuzzed: sign-in and password change (lockouts, the admin's password), and starting Graph / Defender imports
 //! (they would call Microsoft). At most 30 generated cases per operation in the fuzzing phase, 300 stateful
-//! scenarios of at most 10 steps (api/tests/client/schemathesis.toml): three to four minutes in a debug build. Any
+//! scenarios of at most 10 steps (api/tests/client/schemathesis.toml): two to three minutes in a debug build. Any
 //! failure fails this test, and so does a stateful phase that was skipped, errored, sent nothing, followed no link
 //! or did not take up every link the document declares (its summary and event log say); the figures are printed.
 //! `SCOREGRC_FUZZ_ARGS` in the environment passes more options to `st run` (e.g. `--seed 1 --max-examples 5`).
