@@ -107,9 +107,12 @@ fn long_text(field: &str, raw: &str, max: usize) -> Result<String, ValidationErr
     "theme": "Access", "description": "Accounts are requested, approved and reviewed quarterly."}))]
 pub struct ControlDraft {
     /// The id mappings name; never changes once created.
+    #[schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 50)]
     pub control_id: String,
     /// How people write it; the control id when left out.
     pub display_id: Option<String>,
+    /// Holds something besides spaces, and no control characters.
+    #[schema(max_length = 300, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub title: String,
     pub theme: Option<String>,
     pub description: Option<String>,
@@ -183,7 +186,10 @@ pub fn check_controls(drafts: &[ControlDraft]) -> Result<Vec<Control>, Validatio
     "controls": [{"control_id": "AC-2", "title": "Account management", "theme": "Access"}]}))]
 pub struct FrameworkDraft {
     /// Lowercase slug, unique among the frameworks the tenant sees (shipped ones included); never changes.
+    #[schema(pattern = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$", min_length = 2, max_length = 40)]
     pub key: String,
+    /// Holds something besides spaces, and no control characters.
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub name: String,
     pub description: Option<String>,
     #[serde(default)]

@@ -25,6 +25,7 @@ pub mod mappings;
 pub mod metrics;
 pub mod notifications;
 pub mod openapi;
+pub mod openapi_links;
 pub mod ownership;
 pub mod priorities;
 pub mod problem;
@@ -141,6 +142,8 @@ where
     openapi::document_shared_errors(&mut doc);
     openapi::describe_file_bodies(&mut doc);
     openapi::name_tagged_variants(&mut doc);
+    openapi::describe_if_match(&mut doc);
+    openapi_links::declare_links(&mut doc);
     (app, doc)
 }
 

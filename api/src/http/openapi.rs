@@ -1,6 +1,6 @@
 //! The OpenAPI document's frame: info, tags, the bearer scheme, and the error answers every operation shares.
 
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{AllOf, Discriminator, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, RefOr};
@@ -112,6 +112,23 @@ fn describe_file(media: &str, content: &mut Content) {
     content.schema = Some(RefOr::T(Schema::Object(schema)));
 }
 
+/// The `If-Match` values `extract::expected_version` reads: a version as an ETag (`"3"`, weak `W/"3"`) or bare.
+pub const IF_MATCH_PATTERN: &str = r#"^(W/)?"[0-9]{1,18}"$|^[0-9]{1,18}$"#;
+
+/// Describes every `If-Match` header as the version forms the server reads, a string (never null): the handlers
+/// declare it `Option<String>`, which only says it may be left out.
+pub fn describe_if_match(doc: &mut OpenApiDoc) {
+    for item in doc.paths.paths.values_mut() {
+        for operation in [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
+            let headers = operation.parameters.iter_mut().flatten().filter(|p| p.parameter_in == ParameterIn::Header);
+            for parameter in headers.filter(|p| p.name == "If-Match") {
+                let schema = ObjectBuilder::new().schema_type(Type::String).pattern(Some(IF_MATCH_PATTERN));
+                parameter.schema = Some(RefOr::T(Schema::Object(schema.build())));
+            }
+        }
+    }
+}
+
 fn add_problem(operation: &mut Operation, status: &str, description: &str) {
     if operation.responses.responses.contains_key(status) {
         return;
@@ -184,3 +201,6 @@ fn pascal(snake: &str) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -88,7 +88,8 @@ async fn risk_acceptance_steps(
     Ok(web::Json(steps))
 }
 
-const MAX_COMMENT: usize = 5000;
+/// Characters a comment or reason of a step may hold at most.
+pub const MAX_COMMENT: usize = 5000;
 
 /// A step with an optional comment.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -114,6 +115,11 @@ pub struct ReviewBody {
 #[schema(example = json!({"version": 0, "reason": "Compensating controls need evidence"}))]
 pub struct ReasonBody {
     pub version: Option<i64>,
+    /// Holds something besides spaces, and no control characters other than tabs and line breaks.
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub reason: String,
 }
 

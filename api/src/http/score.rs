@@ -115,6 +115,7 @@ pub async fn tenant_score(state: &AppState, tenant: crate::domain::ids::TenantId
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Days back from today, 1–3650 (default 90).
+    #[param(minimum = 1, maximum = 3650)]
     pub days: Option<i64>,
     /// `m365` (default) or `defender_cloud`.
     pub product: Option<Product>,

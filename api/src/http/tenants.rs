@@ -27,12 +27,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The longest tenant name.
-const MAX_TENANT_NAME: usize = 200;
+pub const MAX_TENANT_NAME: usize = 200;
 
 /// A new tenant.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"name": "Contoso Ltd"}))]
 pub struct CreateTenant {
+    /// Holds something besides spaces, and no control characters.
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$")]
     pub name: String,
 }
 

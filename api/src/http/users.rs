@@ -27,8 +27,11 @@ const MAX_DISPLAY_NAME: usize = 200;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"username": "eve", "password": "a long first passphrase", "role": "engineer", "display_name": "Eve Engineer"}))]
 pub struct CreateUser {
+    /// Stored lower-case.
+    #[schema(pattern = r"^[A-Za-z0-9._@-]{3,64}$")]
     pub username: String,
     /// At least 12 characters, not containing the username.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
     pub role: Role,
     /// Defaults to the username.

@@ -57,7 +57,7 @@ def main():
     admin = tokens.pop("admin")
 
     tenant = os.environ.get("SCOREGRC_TENANT") or call(base, "GET", "/api/v1/tenants", admin)["items"][0]["id"]
-    recommendations = call(base, "GET", f"/api/v1/tenants/{tenant}/recommendations?limit=1", admin)["items"]
+    recommendations = call(base, "GET", f"/api/v1/tenants/{tenant}/recommendations?limit=100", admin)["items"]
     if not recommendations:
         sys.exit(f"tenant {tenant} has no recommendations: import a Secure Score export first")
     suffix = secrets.token_hex(4)
@@ -77,6 +77,7 @@ def main():
         "SCOREGRC_ROLE_TOKENS": json.dumps(tokens),
         "SCOREGRC_TENANT": tenant,
         "SCOREGRC_RECOMMENDATION": recommendations[0]["id"],
+        "SCOREGRC_RECOMMENDATIONS": ",".join(r["id"] for r in recommendations),
         "SCOREGRC_SCRATCH_TENANT": scratch,
         "SCOREGRC_DECOY_USER": decoy,
         "SCOREGRC_PROTECTED_USERS": ",".join(protected),

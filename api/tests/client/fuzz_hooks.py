@@ -8,6 +8,8 @@ they go as the admin too. `SCOREGRC_TOKEN` is the admin's bearer token.
 
 import json
 import os
+import random
+import uuid
 
 import schemathesis
 
@@ -50,6 +52,45 @@ PROTECTED_USERS = set(filter(None, os.environ.get("SCOREGRC_PROTECTED_USERS", ""
 USER_CHANGES = {"update_user", "reset_password", "remove_member", "reset_second_factor"}
 # Tenant changes that could archive the fuzzed tenant, or give it a connector whose jobs call Microsoft.
 TENANT_CHANGES = {"update_tenant", "put_graph_connector", "put_defender_connector"}
+
+
+# Operations on "a tenant" rather than on the fuzzed tenant's data: schemathesis.toml does not fix their tenant_id,
+# so the stateful phase can send the tenant the links of POST /tenants name.
+TENANT_ITSELF = {"get_tenant", "update_tenant"}
+
+
+@schemathesis.hook
+def map_path_parameters(context, path_parameters):
+    """A generated tenant_id of TENANT_ITSELF is the fuzzed tenant, unless it is a malformed one a negative case
+    wants; this hook sees only generated values, never a value a link supplied."""
+    operation_id = context.operation.definition.raw.get("operationId")
+    if operation_id in TENANT_ITSELF and TENANT and is_uuid(path_parameters.get("tenant_id")):
+        path_parameters["tenant_id"] = TENANT
+    return path_parameters
+
+
+# The tenant's recommendations: one open register entry each, so proposals spread over all of them.
+RECOMMENDATIONS = list(filter(None, os.environ.get("SCOREGRC_RECOMMENDATIONS", "").split(",")))
+
+
+@schemathesis.hook
+def map_body(context, body):
+    """A generated risk acceptance covers one of the tenant's recommendations first, so a valid proposal is
+    stored and the stateful phase can follow its links (submit, review, approve, ...); random ids never exist."""
+    operation_id = context.operation.definition.raw.get("operationId")
+    if operation_id == "create_risk_acceptance" and RECOMMENDATIONS and isinstance(body, dict):
+        ids = body.get("recommendation_ids")
+        if isinstance(ids, list) and ids and is_uuid(ids[0]) and not set(RECOMMENDATIONS) & set(map(str, ids)):
+            ids[0] = random.choice(RECOMMENDATIONS)
+    return body
+
+
+def is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+        return True
+    except ValueError:
+        return False
 
 
 @schemathesis.hook

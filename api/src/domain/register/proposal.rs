@@ -22,12 +22,26 @@ pub const MAX_TEXT: usize = 5000;
 }))]
 pub struct Proposal {
     pub decision: Decision,
+    #[schema(min_items = 1, max_items = 100)]
     pub recommendation_ids: Vec<uuid::Uuid>,
-    /// What threat the gap leaves open.
+    /// What threat the gap leaves open. Each text holds something besides spaces, and no control characters
+    /// other than tabs and line breaks.
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub risk_description: String,
     /// Why the recommendation is not implemented.
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub business_justification: String,
     /// What else partly mitigates the risk.
+    #[schema(
+        max_length = 5000,
+        pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+    )]
     pub compensating_controls: String,
     pub residual_risk: ResidualRisk,
     /// For `third_party` and `alternate_mitigation`: the product or control that covers the gap.
