@@ -126,17 +126,26 @@ pub(in crate::store) async fn views_in_order(
     ids: &[uuid::Uuid],
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<super::recommendations::Recommendation>, StoreError> {
+    let rows = rows_by_id(conn, tenant, ids).await?;
+    let mut views: HashMap<uuid::Uuid, super::recommendations::Recommendation> =
+        super::recommendation_view::with_links(conn, tenant, rows, now).await?.into_iter().map(|v| (v.id, v)).collect();
+    Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
+}
+
+/// The rows of `ids` (at most a few thousand) that belong to `tenant`, in no particular order.
+pub(in crate::store) async fn rows_by_id(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    ids: &[uuid::Uuid],
+) -> Result<Vec<recommendation::Model>, StoreError> {
     // By primary key alone, as in `action_rows`; the tenant is checked on the rows.
-    let rows: Vec<recommendation::Model> = recommendation::Entity::find()
+    Ok(recommendation::Entity::find()
         .filter(recommendation::Column::Id.is_in(ids.iter().copied()))
         .all(conn)
         .await?
         .into_iter()
         .filter(|r| r.tenant_id == tenant.0)
-        .collect();
-    let mut views: HashMap<uuid::Uuid, super::recommendations::Recommendation> =
-        super::recommendation_view::with_links(conn, tenant, rows, now).await?.into_iter().map(|v| (v.id, v)).collect();
-    Ok(ids.iter().filter_map(|id| views.remove(id)).collect())
+        .collect())
 }
 
 /// One row of the prioritised actions: what the sheet shows of an item, and nothing more.

@@ -244,13 +244,7 @@ async fn apply(
     };
     let mut changed: HashMap<uuid::Uuid, Option<Item>> = pending.items.iter().map(|id| (*id, None)).collect();
     for ids in pending.items.chunks(LINK_CHUNK) {
-        let rows: Vec<recommendation::Model> = recommendation::Entity::find()
-            .filter(recommendation::Column::Id.is_in(ids.iter().copied()))
-            .all(conn)
-            .await?
-            .into_iter()
-            .filter(|r| r.tenant_id == tenant.0)
-            .collect();
+        let rows = super::priority_order::rows_by_id(conn, tenant, ids).await?;
         let links = links_of(conn, &rows).await?;
         changed.extend(rows.into_iter().zip(links).map(|(m, l)| (m.id, Some(Item::new(m, l)))));
     }
