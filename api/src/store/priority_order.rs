@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use super::catalogs::MappedControl;
 use super::ownership::{self, Ownership};
-use super::{StoreError, catalogs, ratings, triage_settings};
+use super::recommendation_view::TenantContext;
+use super::{StoreError, catalogs, ratings};
 use crate::domain::bucket::{Bucket, Placement};
 use crate::domain::coverage::CoveredItem;
 use crate::domain::ids::TenantId;
@@ -93,23 +94,20 @@ pub async fn ranked_items(conn: &impl ConnectionTrait, tenant: TenantId) -> Resu
     Ok(ranked)
 }
 
-/// The tenant's rule table and audit scope, read once: the same placement as an item's view
-/// (`recommendation_view`), from the rating and the alignment of the item's mappings to the scope.
+/// The tenant's settings that place items, read once: the same placement as an item's view
+/// (`recommendation_view`), from the rating and the alignment of the item's mappings to the audit scope.
 pub struct Placing {
-    rules: crate::domain::bucket::RuleSet,
-    scope: Vec<String>,
+    context: TenantContext,
 }
 
 impl Placing {
-    /// The tenant's current rules and scope.
+    /// The tenant's current settings.
     pub async fn of(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Self, StoreError> {
-        let rules = triage_settings::rules(conn, tenant).await?.value;
-        let scope = triage_settings::scope(conn, tenant).await?.value.frameworks;
-        Ok(Self { rules, scope })
+        Ok(Self { context: TenantContext::of(conn, tenant).await? })
     }
 
     fn place(&self, rating: Rating, mapped: &[MappedControl]) -> Placement {
-        self.rules.place_item(rating, mapped.iter().any(|c| self.scope.contains(&c.framework)))
+        self.context.rules.place_item(rating, self.context.aligned(mapped))
     }
 }
 

@@ -94,16 +94,12 @@ impl ItemLists {
         tenant: TenantId,
     ) -> Result<Vec<BucketSummary>, StoreError> {
         let snapshot = self.current(conn, tenant).await?;
-        let mut sums: HashMap<Bucket, (u64, f64)> = HashMap::new();
-        for (_, bucket, points) in snapshot.current() {
-            let sum = sums.entry(bucket).or_default();
-            *sum = (sum.0 + 1, sum.1 + points);
-        }
+        let sums = sum_by(&snapshot, |_, bucket| bucket);
         Ok(Bucket::ALL
             .into_iter()
             .map(|bucket| {
-                let (items, points) = sums.get(&bucket).copied().unwrap_or_default();
-                BucketSummary { bucket, items, points_available: round2(points) }
+                let sum = sums.get(&bucket).copied().unwrap_or_default();
+                BucketSummary { bucket, items: sum.items, points_available: round2(sum.points) }
             })
             .collect())
     }
@@ -115,18 +111,13 @@ impl ItemLists {
         tenant: TenantId,
     ) -> Result<Vec<StatusSummary>, StoreError> {
         let snapshot = self.current(conn, tenant).await?;
-        let mut sums: HashMap<Status, (u64, f64, u64)> = HashMap::new();
-        for (item, _, points) in snapshot.current() {
-            let status: Status = item.model.status.parse().unwrap_or(Status::ToAddress);
-            let pending = u64::from(status == Status::Completed && !item.model.status_confirmed);
-            let sum = sums.entry(status).or_default();
-            *sum = (sum.0 + 1, sum.1 + points, sum.2 + pending);
-        }
+        let sums = sum_by(&snapshot, |item, _| item.model.status.parse().unwrap_or(Status::ToAddress));
         Ok(Status::ALL
             .into_iter()
             .map(|status| {
-                let (items, points, pending) = sums.get(&status).copied().unwrap_or_default();
-                StatusSummary { status, items, points_available: round2(points), pending_confirmation: pending }
+                let sum = sums.get(&status).copied().unwrap_or_default();
+                let items = sum.items;
+                StatusSummary { status, items, points_available: round2(sum.points), pending_confirmation: sum.pending }
             })
             .collect())
     }
@@ -199,6 +190,26 @@ impl ItemLists {
             held -= items;
         }
     }
+}
+
+/// Items, points still available and completions awaiting Microsoft's confirmation in one group.
+#[derive(Debug, Default, Clone, Copy)]
+struct Sum {
+    items: u64,
+    points: f64,
+    pending: u64,
+}
+
+/// The current items of `snapshot` summed by the group `key` gives each (from the item and its bucket).
+fn sum_by<K: std::hash::Hash + Eq>(snapshot: &Snapshot, key: impl Fn(&Item, Bucket) -> K) -> HashMap<K, Sum> {
+    let mut sums: HashMap<K, Sum> = HashMap::new();
+    for (item, bucket, points) in snapshot.current() {
+        let sum = sums.entry(key(item, bucket)).or_default();
+        sum.items += 1;
+        sum.points += points;
+        sum.pending += u64::from(item.model.status == Status::Completed.as_str() && !item.model.status_confirmed);
+    }
+    sums
 }
 
 /// Reads the tenant's whole list.
