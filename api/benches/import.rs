@@ -178,7 +178,7 @@ async fn measured<T, F: std::future::Future<Output = T>>(name: &'static str, row
 /// A fresh migrated database with one tenant, and an importer over it built as `app::prepare` builds it.
 async fn fresh(dir: &Path, file: &str) -> (Importer, TenantId) {
     let config = Config::new(dir.join(file));
-    let db = scoregrc::db::open_and_migrate(&config.database_path).await.unwrap();
+    let db = scoregrc::db::open_and_migrate(&config.database).await.unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
     let importer = scoregrc::app::importer(&db, &clock, Arc::new(DataKey::generate()), &config).unwrap();
     let tenant =
@@ -199,7 +199,7 @@ async fn ceiling(dir: &Path, rows: &[Row]) -> Figure {
     let mut best: Option<Figure> = None;
     for run in 0..CEILING_RUNS {
         let path = dir.join(format!("ceiling-{run}.db"));
-        let db = scoregrc::db::open_and_migrate(&path).await.unwrap();
+        let db = scoregrc::db::open_and_migrate(&path.clone().into()).await.unwrap();
         let now = SystemClock.now();
         let tenant = scoregrc::store::tenants::create(&db, &Actor::system("bench"), now, "Bench".into()).await.unwrap();
         db.close().await.unwrap();

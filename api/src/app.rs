@@ -32,9 +32,13 @@ pub struct StartupReport {
 
 /// The data key: from the configuration, or the key file beside the database.
 pub fn data_key(config: &Config) -> anyhow::Result<DataKey> {
-    Ok(match &config.data_key {
-        Some(text) => DataKey::parse(text)?,
-        None => DataKey::load_or_create(&config.data_key_path())?,
+    Ok(match (&config.data_key, config.data_key_path()) {
+        (Some(text), _) => DataKey::parse(text)?,
+        (None, Some(path)) => DataKey::load_or_create(&path)?,
+        (None, None) => anyhow::bail!(
+            "on PostgreSQL the data key comes from SCOREGRC_DATA_KEY (or --data-key), the same value on every \
+             instance: generate one with `openssl rand -base64 32` and keep it with your secrets"
+        ),
     })
 }
 
@@ -56,18 +60,28 @@ pub fn importer(
 
 /// Opens the database and builds the state every handler shares.
 pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppState, StartupReport)> {
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
     let key = Arc::new(data_key(&config)?);
+    let db = crate::db::open(&config.database, config.database_pool).await?;
+    // Held until the database is set up, so instances started at once migrate it and create its keys and first
+    // admin exactly once.
+    let starting = crate::db::StartupLock::take(&config.database).await?;
+    crate::db::migrate(&db).await?;
     let (signing_key, retired_keys) = match crate::store::session_keys::session_keys(&db, &key, clock.now()).await {
         Ok(keys) => keys,
-        Err(crate::store::StoreError::Secret(e)) if config.data_key.is_none() => {
-            let next = config.data_key_path().with_extension("key.next");
+        Err(crate::store::StoreError::Secret(e)) if config.data_key.is_some() => {
+            anyhow::bail!(
+                "{e}. SCOREGRC_DATA_KEY is not the key this database was sealed with: every instance on one \
+                 database needs the same value"
+            );
+        }
+        Err(crate::store::StoreError::Secret(e)) if let Some(key_file) = config.data_key_path() => {
+            let next = key_file.with_extension("key.next");
             if next.exists() {
                 anyhow::bail!(
                     "{e}. A data-key rotation was interrupted after it committed: {} holds the key this database \
                      needs; move it to {}",
                     next.display(),
-                    config.data_key_path().display()
+                    key_file.display()
                 );
             }
             return Err(e.into());
@@ -100,6 +114,7 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
     if config.demo {
         report.demo_accounts = demo::ensure(&db, &importer, clock.now()).await?;
     }
+    starting.release().await?;
     let sender = crate::export::delivery::Sender::new(config.delivery_timeout)?;
     let jobs = JobRunner::new(importer.clone(), sender);
     jobs.start();

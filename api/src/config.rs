@@ -7,12 +7,14 @@ use std::time::Duration;
 /// Everything the service needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite database file; created on first start.
-    pub database_path: PathBuf,
+    /// The database: a SQLite file (created on first start) or a PostgreSQL server.
+    pub database: crate::db::Location,
+    /// The most connections the PostgreSQL pool opens (SQLite keeps its own small pool).
+    pub database_pool: u32,
     /// Address to listen on; port 0 picks a free port.
     pub bind: String,
-    /// Base64 (or 64 hex digits) 32-byte key that seals stored secrets. When unset, a key file beside the
-    /// database is used, created on first start.
+    /// Base64 (or 64 hex digits) 32-byte key that seals stored secrets. When unset on SQLite, a key file beside
+    /// the database is used, created on first start; PostgreSQL needs it set, the same on every instance.
     pub data_key: Option<String>,
     /// Password for the `admin` created on first start; generated and printed once when unset.
     pub admin_password: Option<String>,
@@ -41,10 +43,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults for a database at `database_path`.
-    pub fn new(database_path: impl Into<PathBuf>) -> Self {
+    /// Defaults for the database at `database` (a SQLite path or a [`crate::db::Location`]).
+    pub fn new(database: impl Into<crate::db::Location>) -> Self {
         Self {
-            database_path: database_path.into(),
+            database: database.into(),
+            database_pool: crate::db::DEFAULT_POOL_SIZE,
             bind: "127.0.0.1:8080".to_owned(),
             data_key: None,
             admin_password: None,
@@ -62,10 +65,12 @@ impl Config {
         }
     }
 
-    /// Where the data key lives when `SCOREGRC_DATA_KEY` is not set: beside the database.
-    pub fn data_key_path(&self) -> PathBuf {
-        let mut name = self.database_path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "scoregrc.db".into());
+    /// Where the data key lives when `SCOREGRC_DATA_KEY` is not set: beside a SQLite file. A PostgreSQL
+    /// deployment has no such place: its instances share the key through `SCOREGRC_DATA_KEY`.
+    pub fn data_key_path(&self) -> Option<PathBuf> {
+        let path = self.database.sqlite_path()?;
+        let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "scoregrc.db".into());
         name.push(".key");
-        self.database_path.with_file_name(name)
+        Some(path.with_file_name(name))
     }
 }

@@ -81,3 +81,8 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// The PostgreSQL advisory lock every write transaction holds to its end (the service's `store::begin_write`,
+/// and the change-log triggers of [`m20261123_000032_create_list_changes`]): writers commit one at a time on
+/// PostgreSQL as they do on SQLite. The value is "scoregrc" in ASCII.
+pub const WRITER_LOCK_KEY: i64 = 0x7363_6f72_6567_7263;

@@ -1,4 +1,5 @@
 use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -52,6 +53,13 @@ const TRIGGERS: &[(&str, &[&str], &str, &str, &str)] = &[
     ("default_mappings", &["INSERT", "UPDATE", "DELETE"], "catalog", NIL, "NULL"),
 ];
 
+/// A change of a register entry's state changes how every item it holds shows.
+const ENTRY_ITEMS: &str = "INSERT INTO list_changes (key, kind, tenant_id, seq) \
+     SELECT recommendation_id, 'item', tenant_id, \
+            (SELECT IFNULL(MAX(seq), 0) FROM list_changes) + ROW_NUMBER() OVER (ORDER BY recommendation_id) \
+     FROM risk_acceptance_items WHERE entry_id = NEW.id \
+     ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, tenant_id = excluded.tenant_id, seq = excluded.seq;";
+
 /// The settings documents that place items; scopes are tenant ids as text, so they touch every tenant's context.
 const PLACING_SETTINGS: &str = "('priority_rules', 'audit_scope', 'register_policy')";
 
@@ -86,50 +94,99 @@ impl MigrationTrait for Migration {
                 Index::create().name(SEQ_INDEX).table(ListChanges::Table).col(ListChanges::Seq).unique().to_owned(),
             )
             .await?;
-        let db = manager.get_connection();
-        for (table, events, kind, key, tenant) in TRIGGERS {
-            for event in *events {
-                let row = if *event == "DELETE" { "OLD" } else { "NEW" };
-                let body =
-                    upsert(kind, &key.replace("ROW.", &format!("{row}.")), &tenant.replace("ROW.", &format!("{row}.")));
-                let name = trigger_name(table, event);
-                db.execute_unprepared(&format!("CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {body} END"))
-                    .await?;
-            }
+        match manager.get_database_backend() {
+            DbBackend::Postgres => create_postgres_triggers(manager.get_connection()).await,
+            _ => create_sqlite_triggers(manager.get_connection()).await,
         }
-        // A change of a register entry's state changes how every item it holds shows.
-        let entry_items = "INSERT INTO list_changes (key, kind, tenant_id, seq) \
-             SELECT recommendation_id, 'item', tenant_id, \
-                    (SELECT IFNULL(MAX(seq), 0) FROM list_changes) + ROW_NUMBER() OVER (ORDER BY recommendation_id) \
-             FROM risk_acceptance_items WHERE entry_id = NEW.id \
-             ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, tenant_id = excluded.tenant_id, seq = excluded.seq;";
-        db.execute_unprepared(&format!(
-            "CREATE TRIGGER {} AFTER UPDATE ON risk_acceptances BEGIN {entry_items} END",
-            trigger_name("risk_acceptances", "UPDATE")
-        ))
-        .await?;
-        for (event, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
-            db.execute_unprepared(&format!(
-                "CREATE TRIGGER {} AFTER {event} ON settings WHEN {row}.key IN {PLACING_SETTINGS} BEGIN {} END",
-                trigger_name("settings", event),
-                upsert("context", EVERY_TENANT, "NULL")
-            ))
-            .await?;
-        }
-        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let mut names: Vec<String> = TRIGGERS
-            .iter()
-            .flat_map(|(table, events, ..)| events.iter().map(move |e| trigger_name(table, e)))
-            .collect();
-        names.push(trigger_name("risk_acceptances", "UPDATE"));
-        names.extend(["INSERT", "UPDATE", "DELETE"].map(|e| trigger_name("settings", e)));
-        for name in names {
-            db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}")).await?;
+        let mut triggers: Vec<(String, &str)> = Vec::new();
+        for (table, events, ..) in TRIGGERS {
+            triggers.extend(events.iter().map(|e| (trigger_name(table, e), *table)));
+        }
+        triggers.push((trigger_name("risk_acceptances", "UPDATE"), "risk_acceptances"));
+        triggers.extend(["INSERT", "UPDATE", "DELETE"].map(|e| (trigger_name("settings", e), "settings")));
+        let postgres = manager.get_database_backend() == DbBackend::Postgres;
+        for (name, table) in triggers {
+            if postgres {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name} ON {table}")).await?;
+                db.execute_unprepared(&format!("DROP FUNCTION IF EXISTS {name}()")).await?;
+            } else {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}")).await?;
+            }
         }
         manager.drop_table(Table::drop().table(ListChanges::Table).to_owned()).await
     }
+}
+
+/// SQLite's triggers: a statement list each. SQLite runs one writer at a time, so `MAX(seq) + 1` is never taken
+/// twice.
+async fn create_sqlite_triggers(db: &SchemaManagerConnection<'_>) -> Result<(), DbErr> {
+    for (table, events, kind, key, tenant) in TRIGGERS {
+        for event in *events {
+            let row = if *event == "DELETE" { "OLD" } else { "NEW" };
+            let body =
+                upsert(kind, &key.replace("ROW.", &format!("{row}.")), &tenant.replace("ROW.", &format!("{row}.")));
+            let name = trigger_name(table, event);
+            db.execute_unprepared(&format!("CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {body} END")).await?;
+        }
+    }
+    db.execute_unprepared(&format!(
+        "CREATE TRIGGER {} AFTER UPDATE ON risk_acceptances BEGIN {ENTRY_ITEMS} END",
+        trigger_name("risk_acceptances", "UPDATE")
+    ))
+    .await?;
+    for (event, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+        db.execute_unprepared(&format!(
+            "CREATE TRIGGER {} AFTER {event} ON settings WHEN {row}.key IN {PLACING_SETTINGS} BEGIN {} END",
+            trigger_name("settings", event),
+            upsert("context", EVERY_TENANT, "NULL")
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// PostgreSQL's triggers: a function each, run per row. Writers on PostgreSQL run at once, so each function first
+/// takes the writers' advisory lock ([`crate::WRITER_LOCK_KEY`], held to commit): sequence numbers are then taken
+/// and committed in order, and a reader that has seen `seq` N has seen every change below it.
+async fn create_postgres_triggers(db: &SchemaManagerConnection<'_>) -> Result<(), DbErr> {
+    let lock = format!("PERFORM pg_advisory_xact_lock({});", crate::WRITER_LOCK_KEY);
+    let create = async |table: &str, event: &str, when: &str, body: &str| -> Result<(), DbErr> {
+        let name = trigger_name(table, event);
+        let body = postgres_sql(body);
+        db.execute_unprepared(&format!(
+            "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {lock} {body} RETURN NULL; END $$"
+        ))
+        .await?;
+        db.execute_unprepared(&format!(
+            "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW {when} EXECUTE FUNCTION {name}()"
+        ))
+        .await
+        .map(|_| ())
+    };
+    for (table, events, kind, key, tenant) in TRIGGERS {
+        for event in *events {
+            let row = if *event == "DELETE" { "OLD" } else { "NEW" };
+            let body =
+                upsert(kind, &key.replace("ROW.", &format!("{row}.")), &tenant.replace("ROW.", &format!("{row}.")));
+            create(table, event, "", &body).await?;
+        }
+    }
+    create("risk_acceptances", "UPDATE", "", ENTRY_ITEMS).await?;
+    for (event, row) in [("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")] {
+        let when = format!("WHEN ({row}.key IN {PLACING_SETTINGS})");
+        create("settings", event, &when, &upsert("context", EVERY_TENANT, "NULL")).await?;
+    }
+    Ok(())
+}
+
+/// The trigger SQL in PostgreSQL's words: `COALESCE` for `IFNULL`, and the fixed keys as `uuid` literals (SQLite
+/// stores a uuid as 16 bytes).
+fn postgres_sql(sql: &str) -> String {
+    sql.replace("IFNULL(", "COALESCE(")
+        .replace(NIL, "'00000000-0000-0000-0000-000000000000'::uuid")
+        .replace(EVERY_TENANT, "'00000000-0000-0000-0000-000000000001'::uuid")
 }

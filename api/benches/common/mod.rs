@@ -11,7 +11,6 @@ use scoregrc::domain::ids::TenantId;
 use scoregrc::domain::rating::{Level, Rating};
 use scoregrc::domain::recommendation::{Channel, Product};
 use scoregrc::import::{ImportBatch, IncomingItem};
-use scoregrc::secrets::DataKey;
 use scoregrc::store::ratings::{Rater, set_many};
 
 /// The database, the tenant `Bench` and the clock it was filled with.
@@ -29,9 +28,9 @@ fn level(i: usize) -> Level {
 /// Fills a new database at `path` with `n` rated items of the tenant `Bench`.
 pub async fn rated_tenant(path: &Path, n: usize) -> BenchTenant {
     let config = Config::new(path);
-    let db = scoregrc::db::open_and_migrate(&config.database_path).await.unwrap();
+    let db = scoregrc::db::open_and_migrate(&config.database).await.unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
-    let key = Arc::new(DataKey::load_or_create(&config.data_key_path()).unwrap());
+    let key = Arc::new(scoregrc::app::data_key(&config).unwrap());
     let importer = scoregrc::app::importer(&db, &clock, key, &config).unwrap();
     let frameworks = scoregrc::import::catalog::shipped_frameworks().unwrap();
     let mappings = scoregrc::import::catalog::shipped_mappings().unwrap();

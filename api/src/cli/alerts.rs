@@ -24,7 +24,7 @@ pub enum AlertsCommand {
 /// Runs an alert command.
 pub async fn run(config: Config, command: AlertsCommand) -> anyhow::Result<()> {
     let AlertsCommand::Test { tenant } = command;
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let db = crate::db::open_and_migrate(&config.database).await?;
     let tenant = tenants::find_by_reference(&db, &tenant)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no tenant `{tenant}` (give its id or exact name)"))?;

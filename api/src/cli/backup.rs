@@ -17,7 +17,8 @@ pub async fn backup(config: Config, out: PathBuf) -> anyhow::Result<()> {
     if out.exists() {
         bail!("{} already exists; choose a new file", out.display());
     }
-    let db = db::open_and_migrate(&config.database_path).await?;
+    sqlite_file(&config, "backup")?;
+    let db = db::open_and_migrate(&config.database).await?;
     sqlite::backup_into(&db, &out).await?;
     db.close().await?;
     let copy = sqlite::open_read_only(&out).await?;
@@ -30,7 +31,7 @@ pub async fn backup(config: Config, out: PathBuf) -> anyhow::Result<()> {
 
 /// Replaces the database with the backup at `from`; an existing database is kept beside it unless there is none.
 pub async fn restore(config: Config, clock: &dyn Clock, from: PathBuf, force: bool) -> anyhow::Result<()> {
-    let target = config.database_path.clone();
+    let target = sqlite_file(&config, "restore")?.to_owned();
     let checked = check_backup(&from).await?;
     println!("{} is sound: {}", from.display(), summary(&checked));
     if target.exists() {
@@ -57,7 +58,7 @@ pub async fn restore(config: Config, clock: &dyn Clock, from: PathBuf, force: bo
         }
     }
     std::fs::rename(&staging, &target)?;
-    let restored = db::open_and_migrate(&target).await?;
+    let restored = db::open_and_migrate(&db::Location::Sqlite(target.clone())).await?;
     let reports = audit::verify_every_chain(&restored).await?;
     restored.close().await?;
     if let Some(broken) = reports.iter().find(|r| !r.intact) {
@@ -102,8 +103,18 @@ fn summary(reports: &[ChainReport]) -> String {
 fn key_hint(config: &Config) -> String {
     match config.data_key {
         Some(_) => "SCOREGRC_DATA_KEY".to_owned(),
-        None => config.data_key_path().display().to_string(),
+        None => config.data_key_path().map(|p| p.display().to_string()).unwrap_or_default(),
     }
+}
+
+/// The SQLite file `command` works on; a PostgreSQL deployment is backed up by the server's own tools.
+pub fn sqlite_file<'a>(config: &'a Config, command: &str) -> anyhow::Result<&'a Path> {
+    config.database.sqlite_path().ok_or_else(|| {
+        anyhow::anyhow!(
+            "`scoregrc {command}` works on a SQLite file; back up a PostgreSQL database with pg_dump and \
+             pg_restore, or copy it into a SQLite file with `scoregrc db copy --from <postgres url> --to <file>`"
+        )
+    })
 }
 
 /// `path` with `suffix` appended to its file name.

@@ -68,7 +68,7 @@ fn bar(template: &str) -> ProgressBar {
 }
 
 async fn workbook(config: Config, clock: Arc<SystemClock>, tenant: String, out: PathBuf) -> anyhow::Result<()> {
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let db = crate::db::open_and_migrate(&config.database).await?;
     let tenant = tenants::find_by_reference(&db, &tenant)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no tenant `{tenant}` (give its id or exact name)"))?;
@@ -102,7 +102,7 @@ async fn pack(
     from: Option<chrono::NaiveDate>,
     to: Option<chrono::NaiveDate>,
 ) -> anyhow::Result<()> {
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let db = crate::db::open_and_migrate(&config.database).await?;
     let key = crate::app::data_key(&config)?;
     let now = clock.now();
     let signer = PackSigner::from_secret(&settings::pack_signing_key(&db, &key, now).await?);

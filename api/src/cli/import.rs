@@ -39,7 +39,7 @@ pub struct ImportArgs {
 
 /// Runs the import and prints its summary; fails when the import fails.
 pub async fn run(config: Config, clock: Arc<SystemClock>, args: ImportArgs) -> anyhow::Result<()> {
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let db = crate::db::open_and_migrate(&config.database).await?;
     let key = Arc::new(crate::app::data_key(&config)?);
     let shared_clock: crate::clock::SharedClock = clock.clone();
     let importer = crate::app::importer(&db, &shared_clock, key, &config)?;
@@ -80,7 +80,7 @@ pub async fn run(config: Config, clock: Arc<SystemClock>, args: ImportArgs) -> a
 
 /// `scoregrc sync --tenant T`: every configured connector's import, now, each with its progress spinner.
 pub async fn sync(config: Config, clock: Arc<SystemClock>, tenant_reference: String) -> anyhow::Result<()> {
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let db = crate::db::open_and_migrate(&config.database).await?;
     let tenant = tenants::find_by_reference(&db, &tenant_reference)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no tenant `{tenant_reference}` (give its id or exact name)"))?;

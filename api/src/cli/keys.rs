@@ -33,31 +33,22 @@ pub enum KeysCommand {
 /// (`.next`) and moved into place after the commit; the old one is kept as `.retired-<time>` for the backups it
 /// opens. With `SCOREGRC_DATA_KEY`, the new key is printed before anything changes.
 async fn rotate_data_key(config: &Config, clock: &dyn Clock) -> anyhow::Result<()> {
-    let path = &config.database_path;
-    crate::db::open_and_migrate(path).await?.close().await?;
-    if crate::db::sqlite::in_use(path).await? {
-        anyhow::bail!("{} is open in another process (a running service?); stop it first", path.display());
-    }
     let old = crate::app::data_key(config)?;
     let new = crate::secrets::DataKey::generate();
-    let key_file = config.data_key_path();
-    let next = key_file.with_extension("key.next");
-    match config.data_key {
-        Some(_) => {
-            println!("new data key (set SCOREGRC_DATA_KEY to it before the next start): {}", new.to_base64());
+    let resealed = match config.database.sqlite_path() {
+        Some(path) => rotate_in_file(config, path, &old, &new, clock).await?,
+        // The server keeps no file to scrub; old row versions go with its next VACUUM.
+        None => {
+            println!(
+                "new data key (stop every instance, then set SCOREGRC_DATA_KEY to it on each before they start): {}",
+                new.to_base64()
+            );
+            let db = crate::db::open_and_migrate(&config.database).await?;
+            let resealed = crate::store::data_key::reseal_all(&db, &old, &new, clock.now()).await?;
+            db.close().await?;
+            resealed
         }
-        None => new.write_new_file(&next)?,
-    }
-    let db = crate::db::sqlite::open_secure_delete(path).await?;
-    let resealed = crate::store::data_key::reseal_all(&db, &old, &new, clock.now()).await?;
-    crate::db::sqlite::scrub(&db).await?;
-    db.close().await?;
-    if config.data_key.is_none() {
-        let retired = key_file.with_extension(format!("key.retired-{}", clock.now().format("%Y%m%dT%H%M%SZ")));
-        std::fs::rename(&key_file, &retired)?;
-        std::fs::rename(&next, &key_file)?;
-        println!("the old key is kept as {}: move it to where the backups it opens are kept", retired.display());
-    }
+    };
     println!(
         "data key rotated: {} -> {}; re-sealed {} values ({} settings, {} connectors, {} alert channels, {} second \
          factors)",
@@ -72,11 +63,41 @@ async fn rotate_data_key(config: &Config, clock: &dyn Clock) -> anyhow::Result<(
     Ok(())
 }
 
+/// Re-seals a SQLite file's secrets with its old content scrubbed, and moves the key file along.
+async fn rotate_in_file(
+    config: &Config,
+    path: &std::path::Path,
+    old: &crate::secrets::DataKey,
+    new: &crate::secrets::DataKey,
+    clock: &dyn Clock,
+) -> anyhow::Result<crate::store::data_key::Resealed> {
+    crate::db::open_and_migrate(&config.database).await?.close().await?;
+    if crate::db::sqlite::in_use(path).await? {
+        anyhow::bail!("{} is open in another process (a running service?); stop it first", path.display());
+    }
+    let key_file = config.data_key_path().filter(|_| config.data_key.is_none());
+    match &key_file {
+        None => println!("new data key (set SCOREGRC_DATA_KEY to it before the next start): {}", new.to_base64()),
+        Some(key_file) => new.write_new_file(&key_file.with_extension("key.next"))?,
+    }
+    let db = crate::db::sqlite::open_secure_delete(path).await?;
+    let resealed = crate::store::data_key::reseal_all(&db, old, new, clock.now()).await?;
+    crate::db::sqlite::scrub(&db).await?;
+    db.close().await?;
+    if let Some(key_file) = key_file {
+        let retired = key_file.with_extension(format!("key.retired-{}", clock.now().format("%Y%m%dT%H%M%SZ")));
+        std::fs::rename(&key_file, &retired)?;
+        std::fs::rename(key_file.with_extension("key.next"), &key_file)?;
+        println!("the old key is kept as {}: move it to where the backups it opens are kept", retired.display());
+    }
+    Ok(resealed)
+}
+
 /// Prints the evidence-pack public key.
 pub async fn run(config: Config, clock: Arc<SystemClock>, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Show => {
-            let db = crate::db::open_and_migrate(&config.database_path).await?;
+            let db = crate::db::open_and_migrate(&config.database).await?;
             let key = crate::app::data_key(&config)?;
             let signer = PackSigner::from_secret(&settings::pack_signing_key(&db, &key, clock.now()).await?);
             println!("evidence-pack signing key (Ed25519)");
@@ -87,7 +108,7 @@ pub async fn run(config: Config, clock: Arc<SystemClock>, command: KeysCommand) 
         }
         KeysCommand::RotateDataKey => rotate_data_key(&config, clock.as_ref()).await,
         KeysCommand::Rotate { session_hours } => {
-            let db = crate::db::open_and_migrate(&config.database_path).await?;
+            let db = crate::db::open_and_migrate(&config.database).await?;
             let key = crate::app::data_key(&config)?;
             // At most ten years: the lifetime of any session this service issues is far shorter.
             let hours = i64::try_from(session_hours.clamp(1, 24 * 3660)).unwrap_or(12);

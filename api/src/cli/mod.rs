@@ -35,9 +35,12 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 struct Common {
-    /// The SQLite database file (created on first start).
-    #[arg(long = "db", env = "SCOREGRC_DB", default_value = "scoregrc.db", global = true)]
-    database: PathBuf,
+    /// The database: a SQLite file path or sqlite://path (created on first start), or postgres://user@host/db.
+    #[arg(long = "db", env = "SCOREGRC_DATABASE_URL", default_value = "scoregrc.db", global = true, value_parser = crate::db::Location::parse, hide_env_values = true)]
+    database: crate::db::Location,
+    /// The most connections to PostgreSQL this process opens.
+    #[arg(long = "db-pool", env = "SCOREGRC_DB_POOL", default_value_t = crate::db::DEFAULT_POOL_SIZE, global = true)]
+    database_pool: u32,
     /// 32-byte key sealing stored secrets (base64 or hex); default: a key file beside the database.
     #[arg(long, env = "SCOREGRC_DATA_KEY", hide_env_values = true, global = true)]
     data_key: Option<String>,
@@ -174,7 +177,8 @@ enum TokenCommand {
 
 impl Cli {
     fn config(&self) -> Config {
-        let mut config = Config::new(&self.common.database);
+        let mut config = Config::new(self.common.database.clone());
+        config.database_pool = self.common.database_pool;
         config.data_key = self.common.data_key.clone();
         config
     }
@@ -203,8 +207,8 @@ impl Cli {
                 serve(config, clock).await
             }
             Command::Migrate => {
-                crate::db::open_and_migrate(&config.database_path).await?;
-                println!("database {} is up to date", config.database_path.display());
+                crate::db::open_and_migrate(&config.database).await?;
+                println!("database {} is up to date", config.database);
                 Ok(())
             }
             Command::User(UserCommand::Add { username, role, display_name, password }) => {
@@ -274,7 +278,7 @@ async fn add_user(
         None => rpassword::prompt_password(format!("Password for {}: ", username.as_str()))?,
     };
     check_new_password("password", &password, username.as_str())?;
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let db = crate::db::open_and_migrate(&config.database).await?;
     let new = users::NewUser {
         username: username.as_str().to_owned(),
         display_name: display_name.unwrap_or_else(|| username.as_str().to_owned()),
@@ -295,7 +299,7 @@ async fn issue_token(
     tenant_refs: Vec<String>,
     expires_in: Option<String>,
 ) -> anyhow::Result<()> {
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let db = crate::db::open_and_migrate(&config.database).await?;
     // The data key must exist before anything is sealed with it later.
     app::data_key(&config)?;
     let mut tenant_ids = Vec::new();

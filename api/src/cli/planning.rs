@@ -41,7 +41,7 @@ pub enum ReportCommand {
 }
 
 async fn open(config: &Config, reference: &str) -> anyhow::Result<(sea_orm::DatabaseConnection, tenants::Tenant)> {
-    let db = crate::db::open_and_migrate(&config.database_path).await?;
+    let db = crate::db::open_and_migrate(&config.database).await?;
     let tenant = tenants::find_by_reference(&db, reference)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no tenant `{reference}` (give its id or exact name)"))?;

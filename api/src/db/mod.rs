@@ -1,17 +1,24 @@
-//! Opening the database and bringing its schema up to date.
+//! Opening the database and bringing its schema up to date, on SQLite (the embedded default) or PostgreSQL.
+//! What differs between the two lives in `sqlite.rs` and `postgres.rs`; the rest of the code is the same.
 
+pub mod location;
+pub mod postgres;
 pub mod sqlite;
+
+pub use location::{Location, LocationError};
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashSet;
-use std::path::Path;
+
+/// Connections a PostgreSQL pool holds unless `--db-pool` says otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 10;
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
-    #[error("could not open the database at {path}: {source}")]
-    Open { path: String, source: DbErr },
+    #[error("could not open the database at {location}: {source}")]
+    Open { location: String, source: DbErr },
     #[error("could not migrate the database: {0}")]
     Migrate(DbErr),
     #[error(
@@ -21,12 +28,49 @@ pub enum DbSetupError {
     NewerThanBinary(String),
 }
 
-/// Opens (creating when missing) the database at `path` and runs every pending migration.
-pub async fn open_and_migrate(path: &Path) -> Result<DatabaseConnection, DbSetupError> {
-    let db =
-        sqlite::open(path).await.map_err(|source| DbSetupError::Open { path: path.display().to_string(), source })?;
+/// Opens the database at `location` without migrating it.
+pub async fn open(location: &Location, pool_size: u32) -> Result<DatabaseConnection, DbSetupError> {
+    let opened = match location {
+        Location::Sqlite(path) => sqlite::open(path).await,
+        Location::Postgres(url) => postgres::open(url, pool_size).await,
+    };
+    opened.map_err(|source| DbSetupError::Open { location: location.redacted(), source })
+}
+
+/// Opens (creating when missing) the database at `location` and runs every pending migration; instances
+/// starting at once on one PostgreSQL database migrate it once.
+pub async fn open_and_migrate(location: &Location) -> Result<DatabaseConnection, DbSetupError> {
+    let db = open(location, DEFAULT_POOL_SIZE).await?;
+    let lock = StartupLock::take(location).await?;
     migrate(&db).await?;
+    lock.release().await?;
     Ok(db)
+}
+
+/// Held by a starting instance while it sets the database up (migrations, shipped catalogs, first admin,
+/// keys), so several instances started at the same moment do each of these once. On SQLite the file's own
+/// write lock already orders them and this holds nothing.
+pub struct StartupLock(Option<postgres::StartupLock>);
+
+impl StartupLock {
+    /// Waits for any other starting instance, then holds the lock.
+    pub async fn take(location: &Location) -> Result<Self, DbSetupError> {
+        match location {
+            Location::Sqlite(_) => Ok(Self(None)),
+            Location::Postgres(url) => postgres::StartupLock::take(url)
+                .await
+                .map(|lock| Self(Some(lock)))
+                .map_err(|source| DbSetupError::Open { location: location.redacted(), source }),
+        }
+    }
+
+    /// Lets the next starting instance go.
+    pub async fn release(self) -> Result<(), DbSetupError> {
+        match self.0 {
+            Some(lock) => lock.release().await.map_err(DbSetupError::Migrate),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Runs pending migrations; refuses a database that a newer binary has migrated.

@@ -85,8 +85,7 @@ impl TriageWorkbook {
         now: DateTime<Utc>,
     ) -> Result<Self, WorkbookError> {
         use crate::store::{StoreError, priority_order::CHUNK, triage_workbook};
-        use sea_orm::TransactionTrait;
-        let tx = db.begin().await.map_err(StoreError::from)?;
+        let tx = crate::store::begin_snapshot(db).await?;
         let order = triage_workbook::export_order(&tx, tenant).await?;
         let mut book = Self::new(order.len())?;
         for chunk in order.chunks(CHUNK) {

@@ -51,12 +51,36 @@ pub mod write_backs;
 
 pub use error::StoreError;
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, IsolationLevel,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 
-/// Begins a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so a writer takes the lock up front and a
-/// concurrent writer waits on the busy timeout instead of failing half-way with "database is locked".
+/// Begins a write transaction; writers commit one at a time on both backends, so a read-check-write inside one
+/// (an ETag, the audit chain's head) holds across every instance.
+/// - SQLite: `BEGIN IMMEDIATE`, so a writer takes the lock up front and a concurrent writer waits on the busy
+///   timeout instead of failing half-way with "database is locked".
+/// - PostgreSQL: the transaction takes the writers' advisory lock first (`db::postgres::take_writer_lock`).
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, StoreError> {
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    let tx = db.begin_with_options(options).await?;
+    if tx.get_database_backend() == DbBackend::Postgres {
+        crate::db::postgres::take_writer_lock(&tx).await?;
+    }
+    Ok(tx)
+}
+
+/// Begins a read-only transaction that sees one snapshot throughout (a workbook or pack read in many queries).
+/// SQLite's deferred transaction already does; PostgreSQL needs `REPEATABLE READ` for it.
+pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, StoreError> {
+    let options = match db.get_database_backend() {
+        DbBackend::Postgres => TransactionOptions {
+            isolation_level: Some(IsolationLevel::RepeatableRead),
+            access_mode: Some(AccessMode::ReadOnly),
+            ..Default::default()
+        },
+        _ => TransactionOptions::default(),
+    };
     Ok(db.begin_with_options(options).await?)
 }

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_PASSWORD, TestApp, USER_PASSWORD, json_of, spawn_app};
 use scoregrc::clock::Clock;
-use scoregrc::secrets::DataKey;
 
 #[tokio::test]
 async fn login_answers_a_token_its_expiry_and_the_role() {
@@ -49,7 +48,7 @@ async fn a_failed_login_says_the_same_whatever_the_cause() {
 
 /// The real signing key, read the way the service reads it.
 async fn signing_key(app: &TestApp) -> Vec<u8> {
-    let key = DataKey::load_or_create(&app.db_path.with_file_name("scoregrc.db.key")).unwrap();
+    let key = crate::helpers::test_data_key(&app.database);
     scoregrc::store::settings::jwt_signing_key(&app.db, &key, app.clock.now()).await.unwrap()
 }
 

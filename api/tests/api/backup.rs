@@ -36,12 +36,12 @@ async fn a_backup_taken_while_tenants_are_created_restores_with_every_chain_inta
         tokio::task::yield_now().await;
     }
     let copy = dir.path().join("backup.db");
-    let backup = scoregrc(&app.db_path).arg("backup").arg("--out").arg(&copy).run().await;
+    let backup = scoregrc(&app.database).arg("backup").arg("--out").arg(&copy).run().await;
     stop.store(true, Ordering::Relaxed);
     writer.await.unwrap();
     assert!(backup.status.success(), "{}", said(&backup));
     assert!(said(&backup).contains("audit chains intact"), "{}", said(&backup));
-    let again = scoregrc(&app.db_path).arg("backup").arg("--out").arg(&copy).run().await;
+    let again = scoregrc(&app.database).arg("backup").arg("--out").arg(&copy).run().await;
     assert!(!again.status.success(), "an existing file is never overwritten");
 
     let restored_db = dir.path().join("restored.db");
@@ -61,7 +61,7 @@ async fn a_backup_taken_while_tenants_are_created_restores_with_every_chain_inta
     let kept = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok);
     assert_eq!(kept.filter(|e| e.file_name().to_string_lossy().contains(".replaced-")).count(), 1);
 
-    let live = scoregrc(&app.db_path).args(["restore", "--force", "--from"]).arg(&copy).run().await;
+    let live = scoregrc(&app.database).args(["restore", "--force", "--from"]).arg(&copy).run().await;
     assert!(!live.status.success(), "a running service's database is not replaced");
     assert!(said(&live).contains("stop it first"), "{}", said(&live));
 }
@@ -72,7 +72,7 @@ async fn a_backup_whose_audit_trail_was_edited_is_not_restored() {
     app.create_tenant("Contoso").await;
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("backup.db");
-    assert!(scoregrc(&app.db_path).arg("backup").arg("--out").arg(&copy).run().await.status.success());
+    assert!(scoregrc(&app.database).arg("backup").arg("--out").arg(&copy).run().await.status.success());
     let edit = rusqlite::Connection::open(&copy).unwrap();
     edit.execute("UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 1", []).unwrap();
     drop(edit);

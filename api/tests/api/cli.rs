@@ -11,7 +11,7 @@ async fn user_add_and_token_issue_work_beside_a_running_server() {
     let a = app.create_tenant("Tenant A").await;
     app.create_tenant("Tenant B").await;
 
-    let added = scoregrc(&app.db_path)
+    let added = scoregrc(&app.database)
         .args(["user", "add", "--username", "cli-ciso", "--role", "ciso"])
         .env("SCOREGRC_USER_PASSWORD", "set at the command line")
         .run()
@@ -20,7 +20,7 @@ async fn user_add_and_token_issue_work_beside_a_running_server() {
     let login = json_of(app.login("cli-ciso", "set at the command line").await).await;
     assert_eq!(login["role"], "ciso");
 
-    let issued = scoregrc(&app.db_path)
+    let issued = scoregrc(&app.database)
         .args([
             "token",
             "issue",
@@ -52,13 +52,13 @@ async fn user_add_and_token_issue_work_beside_a_running_server() {
 async fn token_issue_refuses_admin_and_unknown_tenants() {
     let app = spawn_app().await;
     app.create_tenant("Tenant A").await;
-    let admin = scoregrc(&app.db_path)
+    let admin = scoregrc(&app.database)
         .args(["token", "issue", "--name", "x", "--role", "admin", "--tenant", "Tenant A"])
         .run()
         .await;
     assert!(!admin.status.success());
     assert!(String::from_utf8_lossy(&admin.stderr).contains("admin"));
-    let unknown = scoregrc(&app.db_path)
+    let unknown = scoregrc(&app.database)
         .args(["token", "issue", "--name", "x", "--role", "auditor", "--tenant", "Nope"])
         .run()
         .await;
@@ -89,13 +89,13 @@ async fn import_from_a_file_prints_a_summary_of_what_changed() {
     let app = spawn_app().await;
     app.create_tenant("Contoso").await;
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
-    let output = scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await;
+    let output = scoregrc(&app.database).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("read 10  new 10"), "{stdout}");
     assert!(stdout.contains("unmatched 1"), "{stdout}");
     assert!(stdout.contains("unmatched  row 11: Review Contoso's break-glass accounts every quarter"), "{stdout}");
-    let bad = scoregrc(&app.db_path)
+    let bad = scoregrc(&app.database)
         .args([
             "import",
             "--tenant",
@@ -121,7 +121,7 @@ async fn import_through_the_graph_connector_runs_inline() {
         .await
         .unwrap();
     assert_eq!(put.status(), StatusCode::OK);
-    let output = scoregrc(&app.db_path).args(["import", "--tenant", &tenant, "--graph"]).run().await;
+    let output = scoregrc(&app.database).args(["import", "--tenant", &tenant, "--graph"]).run().await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("graph run"), "{stdout}");
@@ -129,7 +129,7 @@ async fn import_through_the_graph_connector_runs_inline() {
     let listed = json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations"), &app.admin_token).await).await;
     assert_eq!(listed["total"], 12);
     // `sync` runs every configured connector now.
-    let synced = scoregrc(&app.db_path).args(["sync", "--tenant", "Contoso"]).run().await;
+    let synced = scoregrc(&app.database).args(["sync", "--tenant", "Contoso"]).run().await;
     assert!(synced.status.success(), "{}", String::from_utf8_lossy(&synced.stderr));
     assert!(
         String::from_utf8_lossy(&synced.stdout).contains("unchanged 12"),
@@ -137,7 +137,7 @@ async fn import_through_the_graph_connector_runs_inline() {
         String::from_utf8_lossy(&synced.stdout)
     );
     let none = app.create_tenant("Fabrikam").await;
-    let refused = scoregrc(&app.db_path).args(["sync", "--tenant", &none]).run().await;
+    let refused = scoregrc(&app.database).args(["sync", "--tenant", &none]).run().await;
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no connector configured"));
 }
@@ -147,7 +147,7 @@ async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Contoso").await;
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
-    let imported = scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await;
+    let imported = scoregrc(&app.database).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await;
     assert!(imported.status.success());
     let items =
         json_of(app.get(&format!("/api/v1/tenants/{tenant}/recommendations?q=AdminMFAV2"), &app.admin_token).await)
@@ -161,7 +161,7 @@ async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
 
     // A quarter far enough ahead that the machine's own clock never finds it over.
     let suggested =
-        scoregrc(&app.db_path).args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q1"]).run().await;
+        scoregrc(&app.database).args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q1"]).run().await;
     let stdout = String::from_utf8_lossy(&suggested.stdout);
     assert!(suggested.status.success(), "{}", String::from_utf8_lossy(&suggested.stderr));
     assert!(stdout.contains("2030-Q1 plan for Contoso: 1 item(s) suggested"), "{stdout}");
@@ -171,12 +171,12 @@ async fn roadmap_suggest_and_the_board_report_run_from_the_command_line() {
     );
     assert!(stdout.contains("warning: the plan holds 1 items"), "{stdout}");
     let bad =
-        scoregrc(&app.db_path).args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q5"]).run().await;
+        scoregrc(&app.database).args(["roadmap", "suggest", "--tenant", "Contoso", "--quarter", "2030-Q5"]).run().await;
     assert!(!bad.status.success());
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("board.html");
-    let report = scoregrc(&app.db_path)
+    let report = scoregrc(&app.database)
         .args(["report", "board", "--tenant", "Contoso", "--quarter", "2030-Q1", "--out"])
         .arg(&out)
         .run()
@@ -192,11 +192,11 @@ async fn export_writes_the_auditor_workbook_and_records_it_in_the_trail() {
     let tenant = app.create_tenant("Contoso").await;
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/portal-export.csv");
     assert!(
-        scoregrc(&app.db_path).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await.status.success()
+        scoregrc(&app.database).args(["import", "--tenant", "Contoso", "--file", fixture]).run().await.status.success()
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("auditor.xlsx");
-    let exported = scoregrc(&app.db_path).args(["export", "--tenant", "Contoso", "--out"]).arg(&out).run().await;
+    let exported = scoregrc(&app.database).args(["export", "--tenant", "Contoso", "--out"]).arg(&out).run().await;
     let stdout = String::from_utf8_lossy(&exported.stdout);
     assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
     assert!(stdout.contains("wrote the auditor workbook for Contoso"), "{stdout}");
@@ -213,7 +213,7 @@ async fn export_writes_the_auditor_workbook_and_records_it_in_the_trail() {
     assert_eq!(trail["items"][0]["after"]["sha256"], sha256.as_str());
     assert_eq!(trail["items"][0]["actor_name"], "cli");
 
-    let unknown = scoregrc(&app.db_path).args(["export", "--tenant", "Nobody", "--out"]).arg(&out).run().await;
+    let unknown = scoregrc(&app.database).args(["export", "--tenant", "Nobody", "--out"]).arg(&out).run().await;
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant `Nobody`"));
 }

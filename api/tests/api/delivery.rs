@@ -5,7 +5,6 @@
 use chrono::TimeDelta;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::process::Command;
 
 use crate::alert_channels::{add_channel, channels_path, enqueue, wait_for, webhook};
 use crate::helpers::{RunCommand, TestApp, json_of, spawn_app};
@@ -268,14 +267,7 @@ async fn a_test_message_goes_only_to_its_own_channel_even_a_disabled_one() {
 }
 
 async fn alerts_test(app: &TestApp, tenant: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_scoregrc"))
-        .arg("--db")
-        .arg(&app.db_path)
-        .args(["alerts", "test", "--tenant", tenant])
-        .env_remove("SCOREGRC_DATA_KEY")
-        .env("RUST_LOG", "warn")
-        .run()
-        .await
+    crate::helpers::scoregrc(&app.database).args(["alerts", "test", "--tenant", tenant]).run().await
 }
 
 #[tokio::test]

@@ -174,8 +174,8 @@ async fn the_pack_matches_its_manifest_in_python_and_verifies_offline_with_the_p
     assert!(ok, "{out}");
     assert!(out.contains("signature: valid") && out.contains("files checked: 10"), "{out}");
     // The CLI shows the same key from the database.
-    let mut keys = scoregrc();
-    keys.arg("--db").arg(&r.app.db_path).args(["keys", "show"]);
+    let mut keys = crate::helpers::scoregrc(&r.app.database);
+    keys.args(["keys", "show"]);
     let shown = keys.run().await;
     let shown = String::from_utf8_lossy(&shown.stdout);
     assert!(shown.contains(public_key) && shown.contains(key["key_id"].as_str().unwrap()), "{shown}");
@@ -239,10 +239,8 @@ async fn export_evidence_pack_writes_a_verifiable_pack_from_the_command_line() {
     let r = with_evidence().await;
     let dir = tempfile::tempdir().unwrap();
     let pack = dir.path().join("cli-pack.zip");
-    let mut export = scoregrc();
+    let mut export = crate::helpers::scoregrc(&r.app.database);
     export
-        .arg("--db")
-        .arg(&r.app.db_path)
         .args(["export", "evidence-pack", "--tenant", "Contoso", "--from", "2026-11-01", "--to", "2026-11-30", "--out"])
         .arg(&pack);
     let written = export.run().await;
@@ -255,10 +253,8 @@ async fn export_evidence_pack_writes_a_verifiable_pack_from_the_command_line() {
     assert!(ok, "{out}");
     // An empty period: no evidence, no audit rows, still signed and verifiable.
     let empty = dir.path().join("empty.zip");
-    let mut export = scoregrc();
+    let mut export = crate::helpers::scoregrc(&r.app.database);
     export
-        .arg("--db")
-        .arg(&r.app.db_path)
         .args(["export", "evidence-pack", "--tenant", "Contoso", "--from", "2025-01-01", "--to", "2025-01-31", "--out"])
         .arg(&empty);
     let written = export.run().await;

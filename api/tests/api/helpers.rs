@@ -5,8 +5,8 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use scoregrc::app::Application;
 use scoregrc::clock::ManualClock;
 use scoregrc::config::Config;
+use scoregrc::db::Location;
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -21,7 +21,9 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: sea_orm::DatabaseConnection,
-    pub db_path: PathBuf,
+    /// The test's own database: a file in its temporary directory, or a database of its own on the suite's
+    /// PostgreSQL server.
+    pub database: Location,
     pub clock: Arc<ManualClock>,
     pub admin_token: String,
     /// Ticks when a background job finishes.
@@ -30,9 +32,45 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
-/// The default test configuration for a database in `dir`.
-pub fn test_config(dir: &TempDir) -> Config {
-    let mut config = Config::new(dir.path().join("scoregrc.db"));
+/// The data key of every test on PostgreSQL, where no key file sits beside the database.
+pub const TEST_DATA_KEY: &str = "c2NvcmVncmMgdGVzdCBkYXRhIGtleSwgMzIgYnl0ZXM=";
+
+/// The PostgreSQL server the suite runs against when `SCOREGRC_TEST_POSTGRES` names one (`scripts/test` starts
+/// a throwaway one for its second pass); SQLite otherwise.
+pub fn postgres_server() -> Option<String> {
+    #[allow(clippy::disallowed_methods)] // the suite's backend is the one setting tests read from the environment
+    std::env::var("SCOREGRC_TEST_POSTGRES").ok().filter(|url| !url.is_empty())
+}
+
+/// A new, empty database for one test: a file in `dir`, or a new database on the suite's PostgreSQL server.
+pub async fn fresh_database(dir: &TempDir) -> Location {
+    match postgres_server() {
+        None => Location::Sqlite(dir.path().join("scoregrc.db")),
+        Some(server) => Location::Postgres(create_postgres_database(&server).await),
+    }
+}
+
+/// Creates a database of its own on `server` and returns its URL.
+pub async fn create_postgres_database(server: &str) -> String {
+    use sea_orm::ConnectionTrait;
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(server).await.expect("the test PostgreSQL server answers");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin.close().await.unwrap();
+    let (without_query, query) = server.split_once('?').map_or((server, ""), |(u, q)| (u, q));
+    let base = without_query.rsplit_once('/').map_or(without_query, |(base, _)| base);
+    if query.is_empty() { format!("{base}/{name}") } else { format!("{base}/{name}?{query}") }
+}
+
+/// The default test configuration for a fresh database (see [`fresh_database`]); its key file, on SQLite, is
+/// in `dir` too.
+pub async fn test_config(dir: &TempDir) -> Config {
+    let database = fresh_database(dir).await;
+    let on_postgres = database.sqlite_path().is_none();
+    let mut config = Config::new(database);
+    if on_postgres {
+        config.data_key = Some(TEST_DATA_KEY.into());
+    }
     config.bind = "127.0.0.1:0".into();
     config.admin_password = Some(ADMIN_PASSWORD.into());
     config.workers = 1;
@@ -52,9 +90,9 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app after `adjust` has changed the test configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(&dir);
+    let mut config = test_config(&dir).await;
     adjust(&mut config);
-    let db_path = config.database_path.clone();
+    let database = config.database.clone();
     let start = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
     let clock = Arc::new(ManualClock::new(start));
     let app = Application::build(config, clock.clone()).await.expect("the app starts");
@@ -64,7 +102,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let mut test_app =
-        TestApp { address, client, db, db_path, clock, admin_token: String::new(), jobs_finished, _dir: dir };
+        TestApp { address, client, db, database, clock, admin_token: String::new(), jobs_finished, _dir: dir };
     test_app.admin_token = test_app.token_for("admin", ADMIN_PASSWORD).await;
     test_app
 }
@@ -186,12 +224,26 @@ impl TestApp {
     }
 }
 
-/// The `scoregrc` binary on the database at `db`, with the data key from the file beside it (never the
-/// environment's) and quiet logs.
-pub fn scoregrc(db: &std::path::Path) -> std::process::Command {
+/// The `scoregrc` binary on the database at `database`, with quiet logs and the test's data key: on SQLite the
+/// file beside the database (never the environment's), on PostgreSQL [`TEST_DATA_KEY`].
+pub fn scoregrc(database: impl Into<Location>) -> std::process::Command {
+    let database: Location = database.into();
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scoregrc"));
-    command.arg("--db").arg(db).env_remove("SCOREGRC_DATA_KEY").env("RUST_LOG", "warn");
+    command.arg("--db").arg(database.to_argument()).env("RUST_LOG", "warn");
+    match &database {
+        Location::Sqlite(_) => command.env_remove("SCOREGRC_DATA_KEY"),
+        Location::Postgres(_) => command.env("SCOREGRC_DATA_KEY", TEST_DATA_KEY),
+    };
     command
+}
+
+/// The data key that seals the secrets of the database at `database` in a test.
+pub fn test_data_key(database: &Location) -> scoregrc::secrets::DataKey {
+    match database {
+        Location::Sqlite(path) => scoregrc::secrets::DataKey::load_or_create(&path.with_file_name("scoregrc.db.key")),
+        Location::Postgres(_) => scoregrc::secrets::DataKey::parse(TEST_DATA_KEY),
+    }
+    .unwrap()
 }
 
 /// Runs a command of the `scoregrc` binary from an async test without blocking the test's runtime: the server

@@ -159,8 +159,8 @@ async fn a_failure_half_way_through_the_writes_rolls_back_everything() {
 }
 
 fn test_importer(app: &TestApp) -> scoregrc::import::run::Importer {
-    let key = scoregrc::secrets::DataKey::load_or_create(&app.db_path.with_file_name("scoregrc.db.key")).unwrap();
+    let key = crate::helpers::test_data_key(&app.database);
     let clock: scoregrc::clock::SharedClock = app.clock.clone();
-    let config = scoregrc::config::Config::new(&app.db_path);
+    let config = scoregrc::config::Config::new(app.database.clone());
     scoregrc::app::importer(&app.db, &clock, std::sync::Arc::new(key), &config).unwrap()
 }

@@ -4,7 +4,8 @@
 
 use chrono::{TimeZone, Utc};
 use reqwest::Method;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 use crate::helpers::json_of;
@@ -92,15 +93,13 @@ async fn a_write_through_another_connection_shows_on_the_next_read() {
     let before = listed(&r, "sort=title", 50).await;
     assert_eq!(before[0]["title"], "Synthetic recommendation 01");
     // Another process on the same file (the CLI, a second instance): its own connection, no call into this one.
-    let url = format!("sqlite://{}?mode=rw", r.app.db_path.display());
-    let other = sea_orm::Database::connect(url).await.unwrap();
+    let other = scoregrc::db::open(&r.app.database, 1).await.unwrap();
     let id = uuid::Uuid::parse_str(&r.items[0]).unwrap();
-    let rename = Statement::from_sql_and_values(
-        other.get_database_backend(),
-        "UPDATE recommendations SET title = ?, regressed = ? WHERE id = ?",
-        ["AAA renamed elsewhere".into(), true.into(), id.into()],
-    );
-    other.execute_raw(rename).await.unwrap();
+    let rename = scoregrc::entities::recommendation::Entity::update_many()
+        .col_expr(scoregrc::entities::recommendation::Column::Title, Expr::value("AAA renamed elsewhere"))
+        .col_expr(scoregrc::entities::recommendation::Column::Regressed, Expr::value(true))
+        .filter(scoregrc::entities::recommendation::Column::Id.eq(id));
+    rename.exec(&other).await.unwrap();
     other.close().await.unwrap();
 
     let after = listed(&r, "sort=title", 50).await;

@@ -12,14 +12,14 @@ async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
 async fn migrations_run_from_an_empty_file_and_a_second_start_is_a_no_op() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fresh.db");
-    let db = scoregrc::db::open_and_migrate(&path).await.unwrap();
+    let db = scoregrc::db::open_and_migrate(&path.clone().into()).await.unwrap();
     let tables = "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
     let first_tables = count(&db, tables).await;
     let first_migrations = count(&db, "SELECT count(*) FROM seaql_migrations").await;
     assert!(first_tables >= 8, "tables: {first_tables}");
     assert_eq!(first_migrations as usize, migrations::Migrator::migrations().len());
     drop(db);
-    let again = scoregrc::db::open_and_migrate(&path).await.unwrap();
+    let again = scoregrc::db::open_and_migrate(&path.clone().into()).await.unwrap();
     assert_eq!(count(&again, tables).await, first_tables);
     assert_eq!(count(&again, "SELECT count(*) FROM seaql_migrations").await, first_migrations);
 }
@@ -27,7 +27,7 @@ async fn migrations_run_from_an_empty_file_and_a_second_start_is_a_no_op() {
 #[tokio::test]
 async fn the_database_is_opened_in_wal_mode_with_foreign_keys_on() {
     let dir = tempfile::tempdir().unwrap();
-    let db = scoregrc::db::open_and_migrate(&dir.path().join("pragmas.db")).await.unwrap();
+    let db = scoregrc::db::open_and_migrate(&dir.path().join("pragmas.db").into()).await.unwrap();
     let row = db
         .query_one_raw(Statement::from_string(db.get_database_backend(), "PRAGMA journal_mode"))
         .await
@@ -42,14 +42,14 @@ async fn the_database_is_opened_in_wal_mode_with_foreign_keys_on() {
 async fn a_database_migrated_by_a_newer_binary_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("newer.db");
-    let db = scoregrc::db::open_and_migrate(&path).await.unwrap();
+    let db = scoregrc::db::open_and_migrate(&path.clone().into()).await.unwrap();
     db.execute_unprepared(
         "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20990101_000001_from_the_future', 0)",
     )
     .await
     .unwrap();
     drop(db);
-    let err = scoregrc::db::open_and_migrate(&path).await.expect_err("refused");
+    let err = scoregrc::db::open_and_migrate(&path.clone().into()).await.expect_err("refused");
     assert!(err.to_string().contains("newer scoregrc"), "{err}");
 }
 
@@ -70,7 +70,7 @@ async fn frameworks_stored_before_custom_frameworks_upgrade_in_place_as_version_
     .await
     .unwrap();
     drop(db);
-    let db = scoregrc::db::open_and_migrate(&path).await.unwrap();
+    let db = scoregrc::db::open_and_migrate(&path.clone().into()).await.unwrap();
     assert_eq!(count(&db, "SELECT version FROM frameworks WHERE key = 'iso27001'").await, 1);
     assert_eq!(
         count(&db, "SELECT count(*) FROM frameworks WHERE description IS NULL AND archived_at IS NULL").await,

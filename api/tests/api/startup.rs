@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::helpers::test_config;
 
 async fn start(dir: &tempfile::TempDir, adjust: impl FnOnce(&mut scoregrc::config::Config)) -> (Application, String) {
-    let mut config = test_config(dir);
+    let mut config = test_config(dir).await;
     adjust(&mut config);
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()));
     let app = Application::build(config, clock).await.unwrap();
@@ -124,11 +124,11 @@ async fn a_connector_import_interrupted_by_a_restart_is_resumed_and_one_interrup
 
     let dir = tempfile::tempdir().unwrap();
     let stub = crate::graph_stub::GraphStub::start(crate::graph_stub::catalog_controls(4), 10).await;
-    let config = test_config(&dir);
+    let config = test_config(&dir).await;
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
     // Leave the database as a crash would: two connector imports claimed by a runner that died.
-    let db = scoregrc::db::open_and_migrate(&config.database_path).await.unwrap();
-    let key = scoregrc::secrets::DataKey::load_or_create(&config.data_key_path()).unwrap();
+    let db = scoregrc::db::open_and_migrate(&config.database).await.unwrap();
+    let key = crate::helpers::test_data_key(&config.database);
     let admin = Actor::system("test");
     let tenant = scoregrc::store::tenants::create(&db, &admin, now, "Contoso".into()).await.unwrap().id;
     let settings: connectors::ConnectorSettings = serde_json::from_value(stub.graph_connector()).unwrap();

@@ -17,7 +17,7 @@ mod summary;
 
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Workbook, XlsxError};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use std::path::Path;
 
 use super::xlsx::Styles;
@@ -87,7 +87,7 @@ pub async fn write(
     progress: &mut dyn FnMut(ExportProgress),
 ) -> Result<ExportSummary, ExportError> {
     // A read transaction: every sheet sees the same snapshot, while writers go on.
-    let tx = db.begin().await.map_err(StoreError::from)?;
+    let tx = crate::store::begin_snapshot(db).await?;
     let summary = write_within(&tx, request, path, progress).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(summary)

@@ -12,7 +12,7 @@ pub mod verify;
 mod zip_out;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use std::path::Path;
 
 use super::auditor_workbook::{ExportError, WrittenExport, hash_and_record};
@@ -96,7 +96,7 @@ pub async fn write(
     if request.from > request.to {
         return Err(PackError::Period);
     }
-    let tx = db.begin().await.map_err(StoreError::from)?;
+    let tx = crate::store::begin_snapshot(db).await?;
     let tenant = store::tenants::get(&tx, request.tenant).await?.ok_or(PackError::NoTenant)?;
     let mut pack = sections::Pack::new(std::fs::File::create(path)?, request, signer);
     pack.readme(&tenant.name)?;
