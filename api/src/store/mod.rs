@@ -84,3 +84,9 @@ pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransacti
     };
     Ok(db.begin_with_options(options).await?)
 }
+
+/// `SUM(column)` as a 64-bit integer on both backends: PostgreSQL sums a `bigint` to `numeric`, which does not
+/// decode into `i64`.
+pub fn sum_as_i64(column: impl sea_orm::ColumnTrait) -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Func::cast_as(column.sum(), sea_orm::sea_query::Alias::new("BIGINT")).into()
+}

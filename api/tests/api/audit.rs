@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::helpers::{json_of, spawn_app};
@@ -42,11 +42,8 @@ async fn editing_a_row_with_raw_sql_makes_verify_report_that_row() {
     assert_eq!(before["intact"], true);
     assert_eq!(before["rows_checked"], 3);
 
-    let sql = "UPDATE audit_log SET actor_name = 'mallory' WHERE chain = ? AND seq = 2";
-    app.db
-        .execute_raw(Statement::from_sql_and_values(app.db.get_database_backend(), sql, [a.clone().into()]))
-        .await
-        .unwrap();
+    let sql = "UPDATE audit_log SET actor_name = 'mallory' WHERE chain = $1 AND seq = 2";
+    app.db.execute_raw(crate::helpers::statement(&app.db, sql, vec![a.clone().into()])).await.unwrap();
     let after = json_of(app.get(&verify, &app.admin_token).await).await;
     assert_eq!(after["intact"], false);
     assert_eq!(after["rows_checked"], 1);

@@ -6,7 +6,7 @@ use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use crate::helpers::{RunCommand, scoregrc, spawn_app};
+use crate::helpers::{RunCommand, scoregrc, spawn_sqlite_app};
 
 fn said(output: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
@@ -14,7 +14,7 @@ fn said(output: &Output) -> String {
 
 #[tokio::test]
 async fn a_backup_taken_while_tenants_are_created_restores_with_every_chain_intact() {
-    let app = Arc::new(spawn_app().await);
+    let app = Arc::new(spawn_sqlite_app().await);
     let dir = tempfile::tempdir().unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let created = Arc::new(AtomicU32::new(0));
@@ -68,7 +68,7 @@ async fn a_backup_taken_while_tenants_are_created_restores_with_every_chain_inta
 
 #[tokio::test]
 async fn a_backup_whose_audit_trail_was_edited_is_not_restored() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     app.create_tenant("Contoso").await;
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("backup.db");
@@ -93,4 +93,15 @@ async fn a_backup_whose_audit_trail_was_edited_is_not_restored() {
 fn count_rows(db: &std::path::Path, table: &str) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+}
+
+#[tokio::test]
+async fn backup_and_restore_of_a_postgresql_database_point_to_the_server_tools() {
+    // Refused before any connection: the address need not answer.
+    let server = scoregrc::db::Location::Postgres("postgres://scoregrc@127.0.0.1:1/scoregrc".into());
+    for args in [vec!["backup", "--out", "copy.db"], vec!["restore", "--from", "copy.db"]] {
+        let refused = scoregrc(&server).args(&args).run().await;
+        assert!(!refused.status.success());
+        assert!(said(&refused).contains("pg_dump") && said(&refused).contains("db copy"), "{}", said(&refused));
+    }
 }

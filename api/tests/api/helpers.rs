@@ -62,6 +62,12 @@ pub async fn create_postgres_database(server: &str) -> String {
     if query.is_empty() { format!("{base}/{name}") } else { format!("{base}/{name}?{query}") }
 }
 
+/// A raw statement for `db`, written with PostgreSQL's `$1`, `$2`, … placeholders: SQLite reads those as
+/// named parameters bound in order, so one text serves both backends.
+pub fn statement(db: &sea_orm::DatabaseConnection, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+    sea_orm::Statement::from_sql_and_values(db.get_database_backend(), sql, values)
+}
+
 /// The default test configuration for a fresh database (see [`fresh_database`]); its key file, on SQLite, is
 /// in `dir` too.
 pub async fn test_config(dir: &TempDir) -> Config {
@@ -90,7 +96,20 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app after `adjust` has changed the test configuration.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
+    let config = test_config(&dir).await;
+    spawn_app_on(dir, config, adjust).await
+}
+
+/// Starts the app on a SQLite file whatever the suite's backend: for what only SQLite has (its online backup).
+pub async fn spawn_sqlite_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(&dir).await;
+    config.database = Location::Sqlite(dir.path().join("scoregrc.db"));
+    config.data_key = None;
+    spawn_app_on(dir, config, |_| {}).await
+}
+
+async fn spawn_app_on(dir: TempDir, mut config: Config, adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let database = config.database.clone();
     let start = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();

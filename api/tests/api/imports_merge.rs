@@ -135,11 +135,11 @@ async fn a_failure_half_way_through_the_writes_rolls_back_everything() {
     let app = spawn_app().await;
     let tenant = app.create_tenant("Contoso").await;
     let tenant_id = scoregrc::domain::ids::TenantId(tenant.parse().unwrap());
-    let mut items: Vec<IncomingItem> = (0..1200)
+    let items: Vec<IncomingItem> = (0..1200)
         .map(|i| IncomingItem::new(Product::M365, Some(format!("ctl_{i:04}")), format!("Control {i}"), 5.0, Some(1.0)))
         .collect();
-    // A value the database refuses (NaN is stored as NULL, and max is NOT NULL), well past the first insert batch.
-    items[1100].max = f64::NAN;
+    // The database refuses one item well past the first insert batch.
+    refuse_item(&app.db, "ctl_1100").await;
     let batch = ImportBatch {
         channel: Channel::Graph,
         product: Product::M365,
@@ -156,6 +156,30 @@ async fn a_failure_half_way_through_the_writes_rolls_back_everything() {
     let trail =
         json_of(app.get(&format!("/api/v1/tenants/{tenant}/audit?entity=import_run"), &app.admin_token).await).await;
     assert_eq!(trail["total"], 0, "no audit row for an import that did not happen");
+}
+
+/// Makes the database refuse to store the item with `control_key` (a trigger, in each backend's own words), as
+/// a full disk or a constraint would half-way through an import.
+async fn refuse_item(db: &sea_orm::DatabaseConnection, control_key: &str) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => vec![
+            "CREATE FUNCTION refuse_item() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+                .to_owned(),
+            format!(
+                "CREATE TRIGGER refuse_item BEFORE INSERT ON recommendations FOR EACH ROW \
+                 WHEN (NEW.control_key = '{control_key}') EXECUTE FUNCTION refuse_item()"
+            ),
+        ],
+        _ => vec![format!(
+            "CREATE TRIGGER refuse_item BEFORE INSERT ON recommendations WHEN NEW.control_key = '{control_key}' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )],
+    };
+    for statement in sql {
+        db.execute_unprepared(&statement).await.unwrap();
+    }
 }
 
 fn test_importer(app: &TestApp) -> scoregrc::import::run::Importer {

@@ -166,7 +166,7 @@ pub async fn count_between(
         .filter(evidence_item::Column::DeletedAt.is_null())
         .select_only()
         .column_as(evidence_item::Column::Id.count(), "n")
-        .column_as(evidence_item::Column::Size.sum(), "bytes")
+        .column_as(crate::store::sum_as_i64(evidence_item::Column::Size), "bytes")
         .into_tuple()
         .one(conn)
         .await?;

@@ -204,7 +204,7 @@ async fn bytes_in_force(conn: &impl ConnectionTrait, tenant: TenantId) -> Result
         .filter(evidence_item::Column::Kind.eq(EvidenceKind::File.as_str()))
         .filter(evidence_item::Column::DeletedAt.is_null())
         .select_only()
-        .column_as(evidence_item::Column::Size.sum(), "bytes")
+        .column_as(crate::store::sum_as_i64(evidence_item::Column::Size), "bytes")
         .into_tuple()
         .one(conn)
         .await?;
