@@ -189,6 +189,11 @@ impl Application {
         &self.state
     }
 
+    /// A handle that stops the server (a benchmark moving on to the next backend).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// What startup has to tell the operator.
     pub fn report(&self) -> &StartupReport {
         &self.report

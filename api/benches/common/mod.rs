@@ -1,7 +1,7 @@
 //! A bench tenant: N items (the real control ids first, so the shipped mappings apply, then synthetic ones), each
-//! rated, in a fresh SQLite file. Shared by the bucket and export benchmarks.
+//! rated, in a fresh database (a SQLite file, or a PostgreSQL database for the HTTP benchmark's second run).
+//! Shared by the bucket, export and HTTP benchmarks.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use scoregrc::clock::{SharedClock, SystemClock};
@@ -25,9 +25,22 @@ fn level(i: usize) -> Level {
     Level::ALL[i % 3]
 }
 
-/// Fills a new database at `path` with `n` rated items of the tenant `Bench`.
-pub async fn rated_tenant(path: &Path, n: usize) -> BenchTenant {
-    let config = Config::new(path);
+/// The data key of a benchmark database on PostgreSQL (no key file sits beside it).
+#[allow(dead_code)] // only the HTTP benchmark runs on PostgreSQL
+pub const BENCH_DATA_KEY: &str = "YmVuY2ggZGF0YSBrZXkgb2Ygc2NvcmVncmMsIDMyIGI=";
+
+/// The configuration of a benchmark database at `database`.
+pub fn bench_config(database: impl Into<scoregrc::db::Location>) -> Config {
+    let mut config = Config::new(database);
+    if config.database.sqlite_path().is_none() {
+        config.data_key = Some(BENCH_DATA_KEY.into());
+    }
+    config
+}
+
+/// Fills a new database at `database` with `n` rated items of the tenant `Bench`.
+pub async fn rated_tenant(database: impl Into<scoregrc::db::Location>, n: usize) -> BenchTenant {
+    let config = bench_config(database);
     let db = scoregrc::db::open_and_migrate(&config.database).await.unwrap();
     let clock: SharedClock = Arc::new(SystemClock);
     let key = Arc::new(scoregrc::app::data_key(&config).unwrap());

@@ -100,5 +100,6 @@ pub async fn fetch(
         items,
         snapshots,
         complete_catalog: Some(prefixes),
-    })
+    }
+    .without_control_characters())
 }

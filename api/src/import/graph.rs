@@ -152,6 +152,7 @@ fn batch_from(profiles: Vec<ControlProfile>, days: &[ScoreDay]) -> ImportBatch {
         snapshots,
         complete_catalog: Some(Vec::new()),
     }
+    .without_control_characters()
 }
 
 fn snapshot_of(day: &ScoreDay, max_by_id: &HashMap<String, (Option<String>, f64)>) -> IncomingSnapshot {

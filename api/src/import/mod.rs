@@ -120,3 +120,62 @@ pub struct ImportBatch {
     /// The key prefixes limit that to what was read (one Defender subscription must not remove another's).
     pub complete_catalog: Option<Vec<String>>,
 }
+
+impl ImportBatch {
+    /// Drops control characters (tabs and line breaks aside) from the text every item brings: they mean nothing in a
+    /// title or a remediation, and PostgreSQL cannot store NUL at all, so an import stores the same text on either
+    /// backend.
+    pub fn without_control_characters(mut self) -> Self {
+        let clean = |text: &mut String| text.retain(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'));
+        for item in &mut self.items {
+            clean(&mut item.title);
+            for text in [
+                &mut item.control_key,
+                &mut item.category,
+                &mut item.service,
+                &mut item.implementation_cost,
+                &mut item.user_impact,
+                &mut item.tier,
+                &mut item.remediation,
+                &mut item.remediation_impact,
+                &mut item.action_type,
+                &mut item.action_url,
+                &mut item.ms_state_text,
+                &mut item.implementation_status,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                clean(text);
+            }
+            item.threats.iter_mut().flatten().for_each(clean);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_leave_every_text_but_tabs_and_line_breaks_stay() {
+        let mut item =
+            IncomingItem::new(Product::M365, Some("key\u{0}".into()), "Enable\u{0}audit\u{7}".into(), 1.0, None);
+        item.remediation = Some("step 1\r\n\tstep 2\u{1b}[31m".into());
+        item.threats = Some(vec!["Data\u{0}exfiltration".into()]);
+        let batch = ImportBatch {
+            channel: Channel::Csv,
+            product: Product::M365,
+            items: vec![item],
+            snapshots: Vec::new(),
+            complete_catalog: None,
+        }
+        .without_control_characters();
+        let item = &batch.items[0];
+        assert_eq!(item.title, "Enableaudit");
+        assert_eq!(item.control_key.as_deref(), Some("key"));
+        assert_eq!(item.remediation.as_deref(), Some("step 1\r\n\tstep 2[31m"));
+        assert_eq!(item.threats, Some(vec!["Dataexfiltration".to_owned()]));
+    }
+}

@@ -42,4 +42,5 @@ pub fn batch_from(sheet: ExportSheet, channel: Channel) -> ImportBatch {
         })
         .collect();
     ImportBatch { channel, product: Product::M365, items, snapshots: Vec::new(), complete_catalog: None }
+        .without_control_characters()
 }

@@ -5,6 +5,7 @@ mod alert_channels;
 mod audit;
 mod auditor_workbook;
 mod auth;
+mod backend_parity;
 mod backup;
 mod board;
 mod board_pdf;

@@ -10,7 +10,10 @@ use std::sync::Arc;
 use crate::helpers::test_config;
 
 /// Starts the service on `base`'s database (each start of one test is a restart of one deployment).
-async fn start(base: &scoregrc::config::Config, adjust: impl FnOnce(&mut scoregrc::config::Config)) -> (Application, String) {
+async fn start(
+    base: &scoregrc::config::Config,
+    adjust: impl FnOnce(&mut scoregrc::config::Config),
+) -> (Application, String) {
     let mut config = base.clone();
     adjust(&mut config);
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()));
