@@ -62,7 +62,8 @@ pub async fn table_names(conn: &impl ConnectionTrait) -> Result<Vec<String>, DbE
 
 /// Moves every serial or identity column's sequence past the largest value its table holds. Rows inserted with
 /// their ids given (a copy from another database) leave the sequences at their start, so the next row the service
-/// inserts would take an id already used.
+/// inserts would take an id already used. A sequence is not rolled back with the transaction: after a copy that
+/// fails, the empty target's sequences start further on, which costs nothing but id numbers.
 pub async fn move_sequences_past_their_rows(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     let find = "SELECT table_name::text, column_name::text, \

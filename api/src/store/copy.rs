@@ -143,9 +143,10 @@ pub async fn copy_database(
     if let Some(broken) = chains.iter().find(|c| !c.intact) {
         let in_source = audit::verify_every_chain(&from).await?;
         let (chain, rows_checked) = (broken.chain.clone(), broken.rows_checked);
-        return Err(match in_source.iter().any(|c| c.chain == chain && !c.intact) {
-            true => CopyError::SourceChainBroken { chain, rows_checked },
-            false => CopyError::CopyChainBroken { chain, rows_checked },
+        return Err(if in_source.iter().any(|c| c.chain == chain && !c.intact) {
+            CopyError::SourceChainBroken { chain, rows_checked }
+        } else {
+            CopyError::CopyChainBroken { chain, rows_checked }
         });
     }
     // The source's snapshot ends first: should that fail, the target is not committed either.
