@@ -2,6 +2,7 @@
 
 mod alerts;
 mod backup;
+mod db;
 mod export;
 mod import;
 mod keys;
@@ -100,6 +101,9 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The database itself: `db copy` moves a deployment into another database (SQLite to PostgreSQL, or back).
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Replace the database with a backup, after checking the backup's integrity and audit chains. The service
     /// must be stopped; the replaced file is kept beside it.
     Restore {
@@ -231,6 +235,7 @@ impl Cli {
             }
             Command::Backup { out } => backup::backup(config, out).await,
             Command::Restore { from, force } => backup::restore(config, clock.as_ref(), from, force).await,
+            Command::Db(command) => db::run(config, command).await,
         }
     }
 }

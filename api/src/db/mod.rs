@@ -8,7 +8,7 @@ pub mod sqlite;
 pub use location::{Location, LocationError};
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use std::collections::HashSet;
 
 /// Connections a PostgreSQL pool holds unless `--db-pool` says otherwise.
@@ -82,4 +82,22 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
         return Err(DbSetupError::NewerThanBinary(unknown.join(", ")));
     }
     Migrator::up(db, None).await.map_err(DbSetupError::Migrate)
+}
+
+/// The tables of the database behind `conn`, by name: the application's and `seaql_migrations`, never the
+/// backend's own.
+pub async fn table_names(conn: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    match conn.get_database_backend() {
+        DbBackend::Postgres => postgres::table_names(conn).await,
+        _ => sqlite::table_names(conn).await,
+    }
+}
+
+/// Brings the id counters up to the rows just inserted with their ids given (a copy). PostgreSQL's sequences
+/// need moving; SQLite's `AUTOINCREMENT` counter already follows the largest id inserted.
+pub async fn after_rows_inserted_with_ids(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    match conn.get_database_backend() {
+        DbBackend::Postgres => postgres::move_sequences_past_their_rows(conn).await,
+        _ => Ok(()),
+    }
 }

@@ -51,3 +51,42 @@ impl StartupLock {
         self.conn.close().await
     }
 }
+
+/// The tables of the connection's schema, by name.
+pub async fn table_names(conn: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    let sql = "SELECT table_name::text FROM information_schema.tables \
+               WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1";
+    let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await?;
+    rows.iter().map(|row| row.try_get_by_index::<String>(0)).collect()
+}
+
+/// Moves every serial or identity column's sequence past the largest value its table holds. Rows inserted with
+/// their ids given (a copy from another database) leave the sequences at their start, so the next row the service
+/// inserts would take an id already used. A sequence is not rolled back with the transaction: after a copy that
+/// fails, the empty target's sequences start further on, which costs nothing but id numbers.
+pub async fn move_sequences_past_their_rows(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let find = "SELECT table_name::text, column_name::text, \
+                pg_get_serial_sequence(quote_ident(table_schema) || '.' || quote_ident(table_name), column_name) \
+                FROM information_schema.columns WHERE table_schema = current_schema() \
+                AND pg_get_serial_sequence(quote_ident(table_schema) || '.' || quote_ident(table_name), column_name) \
+                IS NOT NULL";
+    for row in conn.query_all_raw(Statement::from_string(backend, find)).await? {
+        let table: String = row.try_get_by_index(0)?;
+        let column: String = row.try_get_by_index(1)?;
+        let sequence: String = row.try_get_by_index(2)?;
+        // `false`: the next value handed out is this one, so an empty table starts at 1 as a new one does.
+        let sql = format!(
+            "SELECT setval($1::regclass, COALESCE(MAX({}), 0) + 1, false) FROM {}",
+            quote_identifier(&column),
+            quote_identifier(&table)
+        );
+        conn.execute_raw(Statement::from_sql_and_values(backend, sql, [sequence.into()])).await?;
+    }
+    Ok(())
+}
+
+/// `name` as a quoted identifier.
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -97,3 +97,11 @@ pub async fn scrub(db: &DatabaseConnection) -> Result<(), DbErr> {
     }
     Ok(())
 }
+
+/// The tables of the file, by name; SQLite's own (`sqlite_sequence`, …) left out.
+pub async fn table_names(conn: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    let sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+               ORDER BY name";
+    let rows = conn.query_all_raw(Statement::from_string(conn.get_database_backend(), sql)).await?;
+    rows.iter().map(|row| row.try_get_by_index::<String>(0)).collect()
+}

@@ -9,6 +9,7 @@ pub mod catalogs;
 pub mod channels;
 pub mod comparison;
 pub mod connectors;
+pub mod copy;
 pub mod coverage;
 pub mod data_key;
 pub mod diagnosis;

@@ -16,6 +16,7 @@ mod concurrency;
 mod coverage;
 mod crash_safety;
 mod custom_frameworks;
+mod db_copy;
 mod delivery;
 mod delivery_email;
 mod diagnosis;
