@@ -193,7 +193,12 @@ async fn run(options: &Options, backend: &'static str, database: Location) -> Fi
     ];
     let mut loads = Vec::new();
     for (name, url, extra) in runs {
-        let load = wrk(options, &url, &extra);
+        // Off this thread: the database pool of the service under test was opened on this runtime, and a blocked
+        // runtime would stall its connections for the whole run.
+        let (threads, connections, seconds) = (options.threads, options.connections, options.seconds);
+        let load = tokio::task::spawn_blocking(move || wrk((threads, connections, seconds), &url, &extra))
+            .await
+            .unwrap();
         println!("{name}: {:.0} requests/s, p99 {:.2} ms", load.requests_per_second, load.p99_ms);
         loads.push((name, load));
     }
@@ -387,10 +392,10 @@ end
 }
 
 /// Runs wrk against `url` and reads its summary.
-fn wrk(options: &Options, url: &str, extra: &[String]) -> Load {
+fn wrk((threads, connections, seconds): (u32, u32, u64), url: &str, extra: &[String]) -> Load {
     let output = Command::new("wrk")
-        .args(["-t", &options.threads.to_string(), "-c", &options.connections.to_string()])
-        .args(["-d", &format!("{}s", options.seconds), "--latency", "--timeout", "10s"])
+        .args(["-t", &threads.to_string(), "-c", &connections.to_string()])
+        .args(["-d", &format!("{seconds}s"), "--latency", "--timeout", "10s"])
         .args(extra)
         .arg(url)
         .output()

@@ -72,8 +72,10 @@ pub async fn rated_tenant(database: impl Into<scoregrc::db::Location>, n: usize)
     };
     importer.apply_batch(tenant, &actor, &batch).await.unwrap();
     let ids: Vec<uuid::Uuid> = {
-        use sea_orm::{EntityTrait, QuerySelect};
+        use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
+        // In the items' own order, so each gets the same rating on either backend (and the buckets match).
         scoregrc::entities::recommendation::Entity::find()
+            .order_by_asc(scoregrc::entities::recommendation::Column::ControlKey)
             .select_only()
             .column(scoregrc::entities::recommendation::Column::Id)
             .into_tuple::<uuid::Uuid>()
