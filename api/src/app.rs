@@ -60,11 +60,11 @@ pub fn importer(
 
 /// Opens the database and builds the state every handler shares.
 pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppState, StartupReport)> {
-    let key = Arc::new(data_key(&config)?);
     let db = crate::db::open(&config.database, config.database_pool).await?;
-    // Held until the database is set up, so instances started at once migrate it and create its keys and first
-    // admin exactly once.
+    // Held until the database is set up, so instances started at once create the key file, migrate, and create
+    // the keys and first admin exactly once.
     let starting = crate::db::StartupLock::take(&config.database).await?;
+    let key = Arc::new(data_key(&config)?);
     crate::db::migrate(&db).await?;
     let (signing_key, retired_keys) = match crate::store::session_keys::session_keys(&db, &key, clock.now()).await {
         Ok(keys) => keys,
@@ -116,7 +116,7 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
     }
     starting.release().await?;
     let sender = crate::export::delivery::Sender::new(config.delivery_timeout)?;
-    let jobs = JobRunner::new(importer.clone(), sender);
+    let jobs = JobRunner::new(importer.clone(), sender, config.job_lease_ttl);
     jobs.start();
     let state = AppState {
         db,
@@ -199,8 +199,11 @@ impl Application {
         &self.report
     }
 
-    /// Serves until the process is told to stop.
+    /// Serves until the process is told to stop, then gives the job runner's lease back, so in a rolling restart
+    /// another instance carries on with the background work at once rather than when the lease lapses.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.state.jobs.stop().await;
+        served
     }
 }

@@ -40,6 +40,9 @@ pub struct Config {
     pub delivery_timeout: Duration,
     /// Origins (`https://host[:port]`) whose pages may call the API from a browser; empty turns CORS off.
     pub cors_origins: Vec<String>,
+    /// How long the job runner's lease lasts without renewal: with several instances on one database, how soon
+    /// another takes the background work over when its holder dies (it is renewed every third of this).
+    pub job_lease_ttl: Duration,
 }
 
 impl Config {
@@ -62,6 +65,7 @@ impl Config {
             demo: false,
             delivery_timeout: Duration::from_secs(15),
             cors_origins: Vec::new(),
+            job_lease_ttl: Duration::from_secs(15),
         }
     }
 

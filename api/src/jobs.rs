@@ -1,7 +1,10 @@
 //! The in-process job runner: takes due jobs from the `jobs` table one at a time and runs them. It wakes when a
 //! job is queued and checks the injected clock once a second for jobs due later (write-back retries), the
 //! register's expiries and review reminders, the weekly digests that fall due, the tenants' daily syncs, and
-//! notifications to deliver through the tenants' alert channels.
+//! notifications to deliver through the tenants' alert channels. With several instances on one database, only
+//! the one holding the runner's lease (`lease.rs`) does any of this.
+
+pub mod lease;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +18,10 @@ use crate::store::connectors::ConnectorKind;
 use crate::store::import_runs::{self, RunError};
 use crate::store::jobs::{self, ClaimedJob, JobKind};
 use crate::store::write_backs;
+use lease::RunnerLease;
+
+/// How long a stopping runner waits for the job it is running before it leaves the lease to lapse.
+const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Runs persisted jobs in the background.
 pub struct JobRunner {
@@ -27,12 +34,18 @@ pub struct JobRunner {
     finished: watch::Sender<u64>,
     /// The day quarter closing last ran.
     quarters_checked: tokio::sync::Mutex<Option<chrono::NaiveDate>>,
+    /// Only the holder of this lease runs the loop's work.
+    lease: Arc<RunnerLease>,
+    /// Held while the loop works, so a stop can wait for the job under way.
+    working: tokio::sync::Mutex<()>,
+    /// Set by [`Self::stop`]: the loop starts nothing more.
+    stopping: AtomicBool,
 }
 
 impl JobRunner {
     /// A runner that imports through `importer`, and writes back and delivers notifications (through `sender`) with
-    /// the same database, clock and key.
-    pub fn new(importer: Importer, sender: Sender) -> Arc<Self> {
+    /// the same database, clock and key, while it holds the runner's lease (asked for `lease_ttl` at a time).
+    pub fn new(importer: Importer, sender: Sender, lease_ttl: Duration) -> Arc<Self> {
         let writer = GraphWriter {
             db: importer.db.clone(),
             clock: importer.clock.clone(),
@@ -45,6 +58,7 @@ impl JobRunner {
             data_key: importer.data_key.clone(),
             sender,
         };
+        let lease = Arc::new(RunnerLease::new(importer.db.clone(), importer.clock.clone(), lease_ttl));
         Arc::new(Self {
             importer,
             writer,
@@ -53,6 +67,9 @@ impl JobRunner {
             wake: Notify::new(),
             finished: watch::Sender::new(0),
             quarters_checked: tokio::sync::Mutex::new(None),
+            lease,
+            working: tokio::sync::Mutex::new(()),
+            stopping: AtomicBool::new(false),
         })
     }
 
@@ -67,35 +84,80 @@ impl JobRunner {
         self.finished.subscribe()
     }
 
-    /// Recovers jobs a restart interrupted, then runs jobs until the process ends.
+    /// Starts the lease's heartbeat and the loop: while this instance holds the lease, it recovers the jobs the
+    /// previous holder left running (each time it takes the lease), then runs scheduled work and jobs until the
+    /// process ends or [`Self::stop`].
     pub fn start(self: &Arc<Self>) {
+        self.lease.start_heartbeat();
         let runner = Arc::clone(self);
         tokio::spawn(async move {
-            runner.recover().await;
+            // The lease's takes the runner has recovered after; a failed recovery is tried again next round.
+            let mut recovered = 0;
             loop {
-                runner.start_scheduled_syncs().await;
-                runner.sweep_register().await;
-                runner.close_quarters().await;
-                runner.write_digests().await;
-                runner.deliver();
-                while runner.run_next().await {}
+                if let Some(_working) = runner.may_work().await {
+                    let takes = runner.lease.takes();
+                    if takes != recovered && runner.recover().await {
+                        recovered = takes;
+                    }
+                    runner.start_scheduled_syncs().await;
+                    runner.sweep_register().await;
+                    runner.close_quarters().await;
+                    runner.write_digests().await;
+                    runner.deliver();
+                    while runner.may_go_on() && runner.run_next().await {}
+                }
                 tokio::select! {
                     _ = runner.wake.notified() => {}
+                    _ = runner.lease.gained() => {}
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 }
             }
         });
     }
 
-    async fn recover(&self) {
+    /// Stops the runner for a graceful shutdown: it starts nothing more, waits a while for the job under way, and
+    /// gives the lease back when none is, so another instance carries on at once.
+    pub async fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        match tokio::time::timeout(STOP_GRACE, self.working.lock()).await {
+            Ok(_idle) => self.lease.stop(true).await,
+            Err(_) => {
+                tracing::warn!("a job is still running at shutdown: the job runner's lease is left to lapse");
+                self.lease.stop(false).await;
+            }
+        }
+    }
+
+    /// Whether the loop may start more work: not stopping, and holding the lease.
+    fn may_go_on(&self) -> bool {
+        !self.stopping.load(Ordering::Acquire) && self.lease.holds()
+    }
+
+    /// The loop's right to work this round, when it has one.
+    async fn may_work(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        if !self.may_go_on() {
+            return None;
+        }
+        let working = self.working.lock().await;
+        // Checked again under the guard: a stop that came in between must find the loop idle.
+        self.may_go_on().then_some(working)
+    }
+
+    /// Queues again (or fails, after too many attempts) the jobs left running by whoever held the lease before;
+    /// `false` when that could not be done.
+    async fn recover(&self) -> bool {
         let now = self.importer.clock.now();
         match jobs::recover(&self.importer.db, now).await {
             Ok(abandoned) => {
                 for (kind, payload) in abandoned {
                     self.abandon(kind, &payload).await;
                 }
+                true
             }
-            Err(e) => tracing::error!(error = %e, "could not recover interrupted jobs"),
+            Err(e) => {
+                tracing::error!(error = %e, "could not recover interrupted jobs");
+                false
+            }
         }
     }
 

@@ -143,6 +143,10 @@ struct ServeArgs {
     /// separate with commas. CORS is off when none is given.
     #[arg(long = "cors-origin", env = "SCOREGRC_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
+    /// With several instances on one database: seconds after its holder dies before another instance takes
+    /// the background work (the job runner's lease) over.
+    #[arg(long, env = "SCOREGRC_JOB_LEASE_SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    job_lease_seconds: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,6 +205,7 @@ impl Cli {
                 config.session_ttl = Duration::from_secs(args.session_hours.max(1) * 3600);
                 config.max_evidence_bytes = args.evidence_max_mb.max(1) * 1024 * 1024;
                 config.evidence_quota_bytes = args.evidence_quota_mb.max(1) * 1024 * 1024;
+                config.job_lease_ttl = Duration::from_secs(args.job_lease_seconds);
                 config.cors_origins = args
                     .cors_origins
                     .iter()

@@ -19,6 +19,8 @@ pub const DEFAULT_POOL_SIZE: u32 = 10;
 pub enum DbSetupError {
     #[error("could not open the database at {location}: {source}")]
     Open { location: String, source: DbErr },
+    #[error("could not take the startup lock beside {location}: {source}")]
+    StartupLock { location: String, source: std::io::Error },
     #[error("could not migrate the database: {0}")]
     Migrate(DbErr),
     #[error(
@@ -48,27 +50,43 @@ pub async fn open_and_migrate(location: &Location) -> Result<DatabaseConnection,
 }
 
 /// Held by a starting instance while it sets the database up (migrations, shipped catalogs, first admin,
-/// keys), so several instances started at the same moment do each of these once. On SQLite the file's own
-/// write lock already orders them and this holds nothing.
-pub struct StartupLock(Option<postgres::StartupLock>);
+/// keys), so several instances started at the same moment do each of these once.
+pub struct StartupLock {
+    location: String,
+    held: HeldStartupLock,
+}
+
+enum HeldStartupLock {
+    /// A lock file beside the SQLite database.
+    Sqlite(sqlite::StartupLock),
+    /// A session advisory lock on the server.
+    Postgres(postgres::StartupLock),
+}
 
 impl StartupLock {
     /// Waits for any other starting instance, then holds the lock.
     pub async fn take(location: &Location) -> Result<Self, DbSetupError> {
-        match location {
-            Location::Sqlite(_) => Ok(Self(None)),
+        let redacted = location.redacted();
+        let held = match location {
+            Location::Sqlite(path) => sqlite::StartupLock::take(path)
+                .await
+                .map(HeldStartupLock::Sqlite)
+                .map_err(|source| DbSetupError::StartupLock { location: redacted.clone(), source })?,
             Location::Postgres(url) => postgres::StartupLock::take(url)
                 .await
-                .map(|lock| Self(Some(lock)))
-                .map_err(|source| DbSetupError::Open { location: location.redacted(), source }),
-        }
+                .map(HeldStartupLock::Postgres)
+                .map_err(|source| DbSetupError::Open { location: redacted.clone(), source })?,
+        };
+        Ok(Self { location: redacted, held })
     }
 
     /// Lets the next starting instance go.
     pub async fn release(self) -> Result<(), DbSetupError> {
-        match self.0 {
-            Some(lock) => lock.release().await.map_err(DbSetupError::Migrate),
-            None => Ok(()),
+        match self.held {
+            HeldStartupLock::Sqlite(lock) => {
+                lock.release().map_err(|source| DbSetupError::StartupLock { location: self.location, source })
+            }
+            HeldStartupLock::Postgres(lock) => lock.release().await.map_err(DbSetupError::Migrate),
         }
     }
 }

@@ -29,6 +29,32 @@ pub async fn open(path: &Path) -> Result<DatabaseConnection, DbErr> {
     Database::connect(options).await
 }
 
+/// Held by a starting instance while it sets the SQLite file up (its key file, migrations, first admin, keys):
+/// an exclusive lock on a file beside the database, `<name>.startup-lock`. SQLite's own lock does not do this:
+/// migrations run outside one transaction and the key file is written before the database is opened. The
+/// operating system drops the lock when the process ends, so a crashed start never blocks the next.
+pub struct StartupLock(std::fs::File);
+
+impl StartupLock {
+    /// Waits until no other process is starting on the file at `path`, then holds the lock.
+    pub async fn take(path: &Path) -> std::io::Result<Self> {
+        let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "scoregrc.db".into());
+        name.push(".startup-lock");
+        let lock_path = path.with_file_name(name);
+        let taking = tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(lock_path)?;
+            file.lock()?;
+            Ok(Self(file))
+        });
+        taking.await.map_err(std::io::Error::other)?
+    }
+
+    /// Lets the next starting process go.
+    pub fn release(self) -> std::io::Result<()> {
+        self.0.unlock()
+    }
+}
+
 /// Writes a consistent copy of the live database to `target` without stopping writers (`VACUUM INTO`).
 pub async fn backup_into(db: &DatabaseConnection, target: &Path) -> Result<(), DbErr> {
     let target = target.display().to_string();

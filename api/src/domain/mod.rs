@@ -15,6 +15,7 @@ pub mod error;
 pub mod evidence;
 pub mod framework;
 pub mod ids;
+pub mod lease;
 pub mod notification;
 pub mod password_policy;
 pub mod principal;

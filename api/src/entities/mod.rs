@@ -21,6 +21,7 @@ pub mod import_run;
 pub mod item_note;
 pub mod item_ownership;
 pub mod job;
+pub mod lease;
 pub mod list_change;
 pub mod mapping_override;
 pub mod mapping_review;

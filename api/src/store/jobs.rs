@@ -131,8 +131,9 @@ pub async fn finish(
     Ok(())
 }
 
-/// After a restart: jobs left running are queued again (their work is transactional, so a retry is safe),
-/// or failed once they have used their attempts. Answers the kinds and payloads of the jobs that failed for good.
+/// When the job runner takes its lease (after a restart, or over from a dead instance): jobs left running are
+/// queued again (their work is transactional, so a retry is safe), or failed once they have used their attempts.
+/// Answers the kinds and payloads of the jobs that failed for good.
 pub async fn recover(
     db: &DatabaseConnection,
     now: DateTime<Utc>,

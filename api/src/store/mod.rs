@@ -23,6 +23,7 @@ pub mod import_runs;
 mod import_write;
 pub mod item_list;
 pub mod jobs;
+pub mod leases;
 pub mod mappings;
 pub mod memberships;
 pub mod notifications;

@@ -17,7 +17,7 @@ fn key_id_of(token: &str) -> String {
 async fn a_rotated_key_signs_new_sessions_and_old_sessions_keep_working() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("scoregrc.db");
-    let server = Server::start(&db).await;
+    let server = Server::on_sqlite(&db).await;
     let old_session = server.token.clone();
     server.stop();
 
@@ -26,7 +26,7 @@ async fn a_rotated_key_signs_new_sessions_and_old_sessions_keep_working() {
     assert!(rotated.status.success(), "{said}{}", String::from_utf8_lossy(&rotated.stderr));
     assert!(said.contains(&format!("session signing key rotated: {} -> ", key_id_of(&old_session))), "{said}");
 
-    let server = Server::start(&db).await;
+    let server = Server::on_sqlite(&db).await;
     assert_ne!(key_id_of(&server.token), key_id_of(&old_session), "new sessions are signed with the new key");
     let me = server.client.get(format!("{}/api/v1/me", server.address)).bearer_auth(&old_session).send().await.unwrap();
     assert_eq!(me.status(), StatusCode::OK, "a session from before the rotation still works");

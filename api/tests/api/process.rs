@@ -1,9 +1,11 @@
-//! The service as a separate process (the real binary on a real file), for tests that kill or restart it.
+//! The service as a separate process (the real binary on a real database), for tests that kill or restart it, or
+//! run several instances on one database.
 
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, Method, RequestBuilder, StatusCode};
+use scoregrc::db::Location;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -19,26 +21,46 @@ pub struct Server {
     pub client: Client,
 }
 
-/// Where a server started on `db` writes everything it prints (both streams, every start appended).
-pub fn log_of(db: &Path) -> std::path::PathBuf {
+/// Where a server started on the SQLite file `db` writes everything it prints (both streams, every start
+/// appended).
+pub fn log_of(db: &Path) -> PathBuf {
     db.with_extension("log")
 }
 
+/// `scoregrc serve` on `database`, with the first admin's password and the test's data key (the key file beside
+/// a SQLite database, [`crate::helpers::TEST_DATA_KEY`] on PostgreSQL), logging at info, and `env` on top.
+pub fn serve_command(database: &Location, env: &[(&str, &str)]) -> Command {
+    let mut command = crate::helpers::scoregrc(database);
+    command
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("SCOREGRC_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied());
+    command
+}
+
 impl Server {
-    pub async fn start(db: &Path) -> Server {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(log_of(db)).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_scoregrc"))
-            .arg("--db")
-            .arg(db)
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("SCOREGRC_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env_remove("SCOREGRC_DATA_KEY")
-            .env("RUST_LOG", "info")
+    /// Starts `scoregrc serve` on `database`, appending its output to `log`, and signs the admin in.
+    pub async fn start(database: &Location, log: &Path) -> Server {
+        Self::start_with(database, log, &[]).await
+    }
+
+    /// [`Server::start`] on the SQLite file `db`, logging to [`log_of`] it: for tests that look inside the file,
+    /// its write-ahead log or its key file, whatever the suite's backend.
+    pub async fn on_sqlite(db: &Path) -> Server {
+        Self::start(&Location::Sqlite(db.to_owned()), &log_of(db)).await
+    }
+
+    /// [`Server::start`] with more environment (e.g. `SCOREGRC_JOB_LEASE_SECONDS`).
+    pub async fn start_with(database: &Location, log_path: &Path, env: &[(&str, &str)]) -> Server {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path).unwrap();
+        let mut child = serve_command(database, env)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log.try_clone().unwrap()))
             .spawn()
             .expect("the binary starts");
         let stdout = child.stdout.take().unwrap();
+        let shown = log_path.to_owned();
         let address = tokio::task::spawn_blocking(move || {
             let mut log = log;
             let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
@@ -46,7 +68,10 @@ impl Server {
                 .by_ref()
                 .inspect(|l| drop(writeln!(log, "{l}")))
                 .find_map(|l| l.split_whitespace().find(|w| w.starts_with("http://")).map(str::to_owned))
-                .expect("the server says where it listens");
+                .unwrap_or_else(|| {
+                    let printed = std::fs::read_to_string(&shown).unwrap_or_default();
+                    panic!("the server never said where it listens; it printed:\n{printed}")
+                });
             // Keep reading, into the log, so the server never blocks on a full pipe.
             std::thread::spawn(move || lines.for_each(|l| drop(writeln!(log, "{l}"))));
             address
@@ -68,9 +93,18 @@ impl Server {
         Server { child, address, token, client }
     }
 
+    /// The process id (the job runner's lease names it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A request to `path` as the admin.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.address)).bearer_auth(&self.token)
+    }
+
     pub async fn get(&self, path: &str) -> Value {
-        let response =
-            self.client.get(format!("{}{path}", self.address)).bearer_auth(&self.token).send().await.unwrap();
+        let response = self.request(Method::GET, path).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         response.json().await.unwrap()
     }
@@ -122,5 +156,13 @@ impl Server {
         let conn = rusqlite::Connection::open(db).unwrap();
         let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
         assert_eq!(integrity, "ok");
+    }
+}
+
+// A test that fails half-way leaves no server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

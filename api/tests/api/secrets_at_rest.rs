@@ -88,7 +88,7 @@ const USER_PASSWORD: &str = "an engineer's long passphrase";
 async fn configured_secrets_never_reach_the_log_or_the_file_and_a_data_key_rotation_leaves_no_old_ciphertext() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("scoregrc.db");
-    let server = Server::start(&db).await;
+    let server = Server::on_sqlite(&db).await;
     let tenant = post(&server, "/api/v1/tenants", json!({"name": "Contoso"})).await["id"].as_str().unwrap().to_owned();
     let graph = json!({
         "azure_tenant_id": "contoso.onmicrosoft.com", "client_id": "11111111-2222-3333-4444-555555555555",
@@ -143,7 +143,7 @@ async fn configured_secrets_never_reach_the_log_or_the_file_and_a_data_key_rotat
     drop(conn);
 
     // The service starts on the new key (it opens its session key at start) and the old session still works.
-    let server = Server::start(&db).await;
+    let server = Server::on_sqlite(&db).await;
     let connector = server.get(&format!("/api/v1/tenants/{tenant}/connectors/graph")).await;
     assert_eq!(connector["has_secret"], true);
     let trail = server.get("/api/v1/audit?entity=data_key").await;

@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use crate::helpers::test_config;
 
-/// Starts the service on `base`'s database (each start of one test is a restart of one deployment).
+/// Starts the app on `config` (cloned, so a test can start again on the same database) after `adjust`.
 async fn start(
-    base: &scoregrc::config::Config,
+    config: &scoregrc::config::Config,
     adjust: impl FnOnce(&mut scoregrc::config::Config),
 ) -> (Application, String) {
-    let mut config = base.clone();
+    let mut config = config.clone();
     adjust(&mut config);
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()));
     let app = Application::build(config, clock).await.unwrap();
@@ -30,25 +30,25 @@ async fn login(address: &str, username: &str, password: &str) -> StatusCode {
 #[tokio::test]
 async fn the_first_start_generates_an_admin_password_once() {
     let dir = tempfile::tempdir().unwrap();
-    let base = test_config(&dir).await;
-    let (app, address) = start(&base, |c| c.admin_password = None).await;
+    let config = test_config(&dir).await;
+    let (app, address) = start(&config, |c| c.admin_password = None).await;
     let password = app.report().generated_admin_password.clone().expect("a generated password");
     assert!(password.len() >= 20);
     tokio::spawn(app.run_until_stopped());
     assert_eq!(login(&address, "admin", &password).await, StatusCode::OK);
 
-    let (again, _) = start(&base, |c| c.admin_password = None).await;
+    let (again, _) = start(&config, |c| c.admin_password = None).await;
     assert!(again.report().generated_admin_password.is_none(), "shown only on the first start");
 }
 
 #[tokio::test]
 async fn the_demo_creates_one_member_per_role_with_fresh_passwords_each_start() {
     let dir = tempfile::tempdir().unwrap();
-    let base = test_config(&dir).await;
-    let (first, _) = start(&base, |c| c.demo = true).await;
+    let config = test_config(&dir).await;
+    let (first, _) = start(&config, |c| c.demo = true).await;
     let old_accounts = first.report().demo_accounts.clone();
     drop(first);
-    let (app, address) = start(&base, |c| c.demo = true).await;
+    let (app, address) = start(&config, |c| c.demo = true).await;
     let accounts = app.report().demo_accounts.clone();
     tokio::spawn(app.run_until_stopped());
     assert_eq!(accounts.len(), 5);
@@ -76,8 +76,7 @@ async fn the_demo_creates_one_member_per_role_with_fresh_passwords_each_start() 
 #[tokio::test]
 async fn the_demo_tenant_has_recommendations_history_regressions_and_defender_data() {
     let dir = tempfile::tempdir().unwrap();
-    let base = test_config(&dir).await;
-    let (app, address) = start(&base, |c| c.demo = true).await;
+    let (app, address) = start(&test_config(&dir).await, |c| c.demo = true).await;
     let admin = app.report().demo_accounts.iter().find(|a| a.username == "demo-auditor").cloned().unwrap();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
@@ -127,8 +126,7 @@ async fn the_demo_tenant_has_recommendations_history_regressions_and_defender_da
 async fn a_connector_import_interrupted_by_a_restart_is_resumed_and_one_interrupted_too_often_fails_visibly() {
     use scoregrc::domain::audit::Actor;
     use scoregrc::store::{connectors, import_runs, jobs};
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use sea_orm::{ActiveModelTrait, Set};
 
     let dir = tempfile::tempdir().unwrap();
     let stub = crate::graph_stub::GraphStub::start(crate::graph_stub::catalog_controls(4), 10).await;
@@ -163,13 +161,13 @@ async fn a_connector_import_interrupted_by_a_restart_is_resumed_and_one_interrup
         )
         .await
         .unwrap();
-        scoregrc::entities::job::Entity::update_many()
-            .col_expr(scoregrc::entities::job::Column::State, Expr::value("running"))
-            .col_expr(scoregrc::entities::job::Column::Attempts, Expr::value(attempts))
-            .filter(scoregrc::entities::job::Column::Id.eq(job))
-            .exec(&db)
-            .await
-            .unwrap();
+        let running = scoregrc::entities::job::ActiveModel {
+            id: Set(job),
+            state: Set("running".to_owned()),
+            attempts: Set(attempts),
+            ..Default::default()
+        };
+        running.update(&db).await.unwrap();
         runs.push(run);
     }
     drop(db);
