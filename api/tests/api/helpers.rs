@@ -65,7 +65,11 @@ pub async fn create_postgres_database(server: &str) -> String {
 /// The default test configuration for a fresh database (see [`fresh_database`]); its key file, on SQLite, is
 /// in `dir` too.
 pub async fn test_config(dir: &TempDir) -> Config {
-    let database = fresh_database(dir).await;
+    config_on(fresh_database(dir).await)
+}
+
+/// The default test configuration on `database`; on SQLite its key file is the one beside the database.
+pub fn config_on(database: Location) -> Config {
     let on_postgres = database.sqlite_path().is_none();
     let mut config = Config::new(database);
     if on_postgres {
@@ -92,9 +96,18 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(&dir).await;
     adjust(&mut config);
-    let database = config.database.clone();
     let start = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(start));
+    start_app(config, Arc::new(ManualClock::new(start)), dir).await
+}
+
+/// Starts a second instance on `first`'s database with `first`'s clock, as a load balancer would run two: each
+/// has its own process state (caches, job runner, port), and they share only the database.
+pub async fn spawn_instance_beside(first: &TestApp) -> TestApp {
+    start_app(config_on(first.database.clone()), first.clock.clone(), tempfile::tempdir().unwrap()).await
+}
+
+async fn start_app(config: Config, clock: Arc<ManualClock>, dir: TempDir) -> TestApp {
+    let database = config.database.clone();
     let app = Application::build(config, clock.clone()).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();

@@ -31,6 +31,7 @@ mod helpers;
 mod imports_file;
 mod imports_graph;
 mod imports_merge;
+mod instances;
 mod item_lists;
 mod key_rotation;
 mod migrations;
