@@ -124,10 +124,8 @@ pub async fn prepare(config: Config, clock: SharedClock) -> anyhow::Result<(AppS
         principals: Arc::new(principals),
         config: Arc::new(config),
         metrics: Arc::new(Metrics::default()),
-        login_throttle: Arc::default(),
         importer,
         pack_signer,
-        download_tokens: Arc::default(),
         jobs,
         item_lists: Arc::default(),
     };

@@ -27,6 +27,8 @@ pub enum SecretError {
     Seal,
     #[error("a sealed secret could not be opened: wrong data key, or the value was altered")]
     Open,
+    #[error("a keyed digest could not be made")]
+    Digest,
 }
 
 /// Whether `text` is a value [`DataKey::seal`] made (it may still not open).
@@ -119,6 +121,23 @@ impl DataKey {
         Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(sealed)))
     }
 
+    /// A keyed digest (HMAC-SHA256, hex) of `text` for `purpose`: equal texts give equal digests under one key,
+    /// so a stored digest can be looked up, but without the key the text cannot be found by trying guesses.
+    /// The HMAC key is derived from the data key for digests alone, so it is never the key that seals.
+    pub fn keyed_digest(&self, purpose: &str, text: &str) -> Result<String, SecretError> {
+        use hmac::{Hmac, Mac};
+        type HmacSha256 = Hmac<sha2::Sha256>;
+        let mac = |key: &[u8]| <HmacSha256 as Mac>::new_from_slice(key).map_err(|_| SecretError::Digest);
+        let mut derive = mac(&self.0)?;
+        derive.update(b"scoregrc keyed digest v1");
+        let mut digest = mac(&derive.finalize().into_bytes())?;
+        // The purpose is length-prefixed, so no purpose and text pair can be read as another.
+        digest.update(&(purpose.len() as u64).to_be_bytes());
+        digest.update(purpose.as_bytes());
+        digest.update(text.as_bytes());
+        Ok(hex::encode(digest.finalize().into_bytes()))
+    }
+
     /// Opens a value sealed for the same `purpose` with this key.
     pub fn open(&self, purpose: &str, sealed: &str) -> Result<Vec<u8>, SecretError> {
         let bytes = sealed
@@ -181,6 +200,20 @@ mod tests {
             let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777).ok();
             assert_eq!(mode, Some(0o600));
         }
+    }
+
+    #[test]
+    fn keyed_digests_depend_on_the_key_the_purpose_and_the_text() {
+        let key = DataKey::parse(&"ab".repeat(32)).unwrap_or_else(|_| DataKey::generate());
+        let digest = |key: &DataKey, purpose: &str, text: &str| key.keyed_digest(purpose, text).unwrap_or_default();
+        let bob = digest(&key, "sign_in:username", "bob");
+        assert_eq!(bob.len(), 64);
+        assert_eq!(bob, digest(&key, "sign_in:username", "bob"));
+        assert_ne!(bob, digest(&key, "sign_in:username", "bob2"));
+        assert_ne!(bob, digest(&key, "sign_in:address", "bob"));
+        assert_ne!(bob, digest(&key, "sign_in:usernam", "ebob"));
+        assert_ne!(bob, digest(&DataKey::generate(), "sign_in:username", "bob"));
+        assert_ne!(bob, hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"bob")));
     }
 
     #[test]

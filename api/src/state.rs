@@ -4,7 +4,6 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 use crate::auth::principals::Principals;
-use crate::auth::throttle::LoginThrottle;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::http::metrics::Metrics;
@@ -20,11 +19,8 @@ pub struct AppState {
     pub principals: Arc<Principals>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
-    pub login_throttle: Arc<LoginThrottle>,
     /// Imports files and queues connector imports.
     pub importer: Importer,
-    /// Single-use tokens for downloads started from the browser.
-    pub download_tokens: Arc<crate::auth::download_tokens::DownloadTokens>,
     /// Signs evidence-pack manifests with the instance's Ed25519 key.
     pub pack_signer: Arc<PackSigner>,
     /// Background work (connector imports).

@@ -1,12 +1,11 @@
-//! Authentication: password hashing, session tokens (JWT), service-token secrets, and resolving a bearer
-//! credential to the [`Principal`](crate::domain::principal::Principal) it stands for.
+//! Authentication: password hashing, session tokens (JWT), service-token secrets, download tokens, and resolving
+//! a bearer credential to the [`Principal`](crate::domain::principal::Principal) it stands for.
 
 pub mod download_tokens;
 pub mod password;
 pub mod principals;
 pub mod service_token;
 pub mod session;
-pub mod throttle;
 
 /// Why a credential was not accepted. Every variant answers the client the same 401, so nothing leaks about
 /// which check failed; the variant is for the log.

@@ -31,6 +31,7 @@ pub mod score;
 pub mod score_change;
 pub mod service_token;
 pub mod sign_in_policy;
+pub mod sign_in_throttle;
 pub mod soa;
 pub mod suggestion;
 pub mod totp;

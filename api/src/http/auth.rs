@@ -8,17 +8,16 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::extract::AnyPrincipal;
 use super::problem::{ApiError, Problem};
 use super::{Body, Reply};
-use crate::auth::throttle::Locked;
 use crate::auth::{AuthError, password};
 use crate::domain::audit::{Actor, ActorKind};
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::principal::{PrincipalKind, TenantScope};
 use crate::domain::role::Role;
+use crate::domain::sign_in_throttle::Subject;
 use crate::domain::user::{Username, check_new_password};
 use crate::state::AppState;
 use crate::store::second_factors::{self, Proof, Verdict};
-use crate::store::{sign_in_policy, users};
-use std::net::IpAddr;
+use crate::store::{sign_in_failures, sign_in_policy, users};
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -82,19 +81,16 @@ async fn login(
 ) -> Reply<web::Json<LoginResponse>> {
     let body = body?.into_inner();
     let now = state.clock.now();
-    let throttle_key = body.username.trim().to_lowercase();
-    // The connection's address: a forwarded-for header is the client's to choose, so it is not trusted here.
-    let address = req.peer_addr().map(|a| a.ip());
-    if let Err(until) = state.login_throttle.check(&throttle_key, address, now) {
-        return Err(ApiError::TooManyAttempts { retry_after_seconds: (until - now).num_seconds().max(1) });
-    }
+    let username = Subject::username(&body.username);
+    let address = client_address(&req);
+    check_throttle(&state, &username, address.as_ref(), now).await?;
     let user = match Username::parse(&body.username) {
         Ok(name) => users::find_by_username(&state.db, name.as_str()).await?,
         Err(_) => None,
     };
     let matches = password::verify_blocking(body.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let Some(user) = user.filter(|u| matches && u.disabled_at.is_none()) else {
-        record_failure(&state, &throttle_key, address, now).await?;
+        record_failure(&state, &username, address.as_ref(), now).await?;
         return Err(AuthError::BadCredentials.into());
     };
     if second_factors::is_enabled(&state.db, UserId(user.id)).await? {
@@ -108,11 +104,11 @@ async fn login(
         if let Verdict::Refused(_) =
             second_factors::sign_in(&state.db, key, &actor, now, UserId(user.id), proof).await?
         {
-            record_failure(&state, &throttle_key, address, now).await?;
+            record_failure(&state, &username, address.as_ref(), now).await?;
             return Err(ApiError::SecondFactorRefused);
         }
     }
-    state.login_throttle.succeed(&throttle_key);
+    sign_in_failures::forget(&state.db, &state.importer.data_key, &username).await?;
     Ok(web::Json(issue_session(&state, &user).await?))
 }
 
@@ -121,20 +117,34 @@ pub(super) fn present(field: &Option<String>) -> Option<&str> {
     field.as_deref().filter(|text| !text.trim().is_empty())
 }
 
-/// Counts a failed sign-in and records each lock it starts.
-pub(super) async fn record_failure(
+/// The connection's address, as the throttle counts it: a forwarded-for header is the client's to choose, so it
+/// is not trusted here.
+pub(super) fn client_address(req: &HttpRequest) -> Option<Subject> {
+    req.peer_addr().map(|a| Subject::address(a.ip()))
+}
+
+/// Refuses (429, with the seconds to wait) while the username or the address is locked by failed sign-ins.
+pub(super) async fn check_throttle(
     state: &AppState,
-    username: &str,
-    address: Option<IpAddr>,
+    username: &Subject,
+    address: Option<&Subject>,
     now: DateTime<Utc>,
 ) -> Reply<()> {
-    for lock in state.login_throttle.fail(username, address, now) {
-        let (kind, subject) = match &lock.on {
-            Locked::Username(name) => ("username", name.clone()),
-            Locked::Address(ip) => ("client_address", ip.to_string()),
-        };
-        users::record_sign_in_lock(&state.db, now, kind, &subject, lock.until).await?;
+    let key = &state.importer.data_key;
+    match sign_in_failures::refused_until(&state.db, key, username, address, now).await? {
+        Some(until) => Err(ApiError::TooManyAttempts { retry_after_seconds: (until - now).num_seconds().max(1) }),
+        None => Ok(()),
     }
+}
+
+/// Counts a failed sign-in; the store records each lock it starts in the audit trail.
+pub(super) async fn record_failure(
+    state: &AppState,
+    username: &Subject,
+    address: Option<&Subject>,
+    now: DateTime<Utc>,
+) -> Reply<()> {
+    sign_in_failures::record(&state.db, &state.importer.data_key, username, address, now).await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::extract::{Caller, SignedIn, bearer};
 use super::problem::Problem;
 use super::{Body, Reply};
-use crate::auth::download_tokens::{PARAMETER, is_download};
+use crate::auth::download_tokens::{self, PARAMETER, is_download};
 use crate::domain::ValidationError;
 use crate::state::AppState;
 
@@ -67,7 +67,8 @@ async fn issue_download_token(
         return Err(ValidationError::field("path", "is not a download this token can be used for").into());
     }
     let credential = bearer(&req)?;
-    let (token, expires_at) = state.download_tokens.issue(&credential, &path, state.clock.now());
+    let key = &state.importer.data_key;
+    let (token, expires_at) = download_tokens::issue(&state.db, key, &credential, &path, state.clock.now()).await?;
     let url = format!("{path}?{PARAMETER}={token}");
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(DownloadToken {
         token,

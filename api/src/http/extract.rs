@@ -79,7 +79,7 @@ async fn authenticate(req: &HttpRequest) -> Result<(web::Data<AppState>, Princip
     let state = state(req)?;
     let credential = match bearer(req) {
         Ok(credential) => credential,
-        Err(missing) => download_credential(&state, req).ok_or(missing)?,
+        Err(missing) => download_credential(&state, req).await?.ok_or(missing)?,
     };
     let principal = state.principals.resolve(&credential).await?;
     Ok((state, principal))
@@ -87,13 +87,15 @@ async fn authenticate(req: &HttpRequest) -> Result<(web::Data<AppState>, Princip
 
 /// A browser download carries no header: a single-use `download_token` issued for this path stands for the
 /// credential of whoever asked for it (checked again as usual).
-fn download_credential(state: &AppState, req: &HttpRequest) -> Option<String> {
-    use crate::auth::download_tokens::PARAMETER;
+async fn download_credential(state: &AppState, req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    use crate::auth::download_tokens::{PARAMETER, redeem};
     if req.method() != actix_web::http::Method::GET {
-        return None;
+        return Ok(None);
     }
-    let token = url::form_urlencoded::parse(req.query_string().as_bytes()).find(|(k, _)| k == PARAMETER)?.1;
-    state.download_tokens.redeem(&token, req.path(), state.clock.now())
+    let query = url::form_urlencoded::parse(req.query_string().as_bytes());
+    let Some((_, token)) = query.into_iter().find(|(k, _)| k == PARAMETER) else { return Ok(None) };
+    let key = &state.importer.data_key;
+    Ok(redeem(&state.db, key, &token, req.path(), state.clock.now()).await?)
 }
 
 fn authorize<P: Policy>(principal: &Principal) -> Result<(), ApiError> {

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::auth::{present, record_failure};
+use super::auth::{check_throttle, client_address, present, record_failure};
 use super::extract::{Administer, AnyPrincipal, Caller, expected_version};
 use super::problem::{ApiError, Problem};
 use super::{Body, PathOf, Reply};
@@ -16,6 +16,7 @@ use crate::domain::principal::{Principal, PrincipalKind};
 use crate::domain::recovery_code;
 use crate::domain::role::Role;
 use crate::domain::sign_in_policy::SignInPolicy;
+use crate::domain::sign_in_throttle::Subject;
 use crate::domain::totp::TotpSecret;
 use crate::state::AppState;
 use crate::store::second_factors::{self, Proof, SecondFactorStatus, Verdict};
@@ -43,13 +44,9 @@ fn person(caller: AnyPrincipal) -> Reply<Principal> {
 }
 
 /// Refuses while the caller's username or address is locked by failed sign-ins: codes are guessed here too.
-fn check_throttle(state: &AppState, req: &HttpRequest, principal: &Principal) -> Reply<()> {
-    let now = state.clock.now();
-    let address = req.peer_addr().map(|a| a.ip());
-    state
-        .login_throttle
-        .check(&principal.name, address, now)
-        .map_err(|until| ApiError::TooManyAttempts { retry_after_seconds: (until - now).num_seconds().max(1) })
+async fn refuse_while_locked(state: &AppState, req: &HttpRequest, principal: &Principal) -> Reply<()> {
+    let username = Subject::username(&principal.name);
+    check_throttle(state, &username, client_address(req).as_ref(), state.clock.now()).await
 }
 
 /// Nothing for an accepted code; a refused one counts as a failed sign-in and answers 422 on `field`.
@@ -61,8 +58,8 @@ async fn answer_refusal(
     field: &str,
 ) -> Reply<()> {
     let Verdict::Refused(refusal) = verdict else { return Ok(()) };
-    let address = req.peer_addr().map(|a| a.ip());
-    record_failure(state, &principal.name, address, state.clock.now()).await?;
+    let username = Subject::username(&principal.name);
+    record_failure(state, &username, client_address(req).as_ref(), state.clock.now()).await?;
     Err(ValidationError::field(field, refusal.to_string()).into())
 }
 
@@ -214,7 +211,7 @@ async fn disable_second_factor(
 ) -> Reply<HttpResponse> {
     let principal = person(caller)?;
     let body = body?.into_inner();
-    check_throttle(&state, &req, &principal)?;
+    refuse_while_locked(&state, &req, &principal).await?;
     if principal.role == Role::Admin && sign_in_policy::get(&state.db).await?.value.require_second_factor_for_admins {
         return Err(ApiError::Conflict(
             "The sign-in policy requires two-step sign-in for admins: it cannot be turned off.".into(),
@@ -262,7 +259,7 @@ async fn regenerate_recovery_codes(
 ) -> Reply<web::Json<RecoveryCodes>> {
     let principal = person(caller)?;
     let body = body?.into_inner();
-    check_throttle(&state, &req, &principal)?;
+    refuse_while_locked(&state, &req, &principal).await?;
     let codes = recovery_code::generate_set(&mut rand::rngs::OsRng);
     let (db, key, now, actor) = (&state.db, &state.importer.data_key, state.clock.now(), principal.actor());
     let user = UserId(principal.id);

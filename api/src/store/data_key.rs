@@ -1,6 +1,9 @@
 //! Rotating the data key: every sealed value (platform settings, connector secrets, alert-channel secrets, the TOTP
 //! secrets of second factors) opened with the old key and sealed again with the new one, in one transaction, with
-//! one audit row that names both keys by id only.
+//! one audit row that names both keys by id only. What is keyed by the data key but lives only minutes is deleted
+//! instead: unused download tokens (60 seconds; the UI asks again) and the sign-in throttle's failures (their
+//! digests would never match under the new key). The rotation runs with every instance stopped, so nobody is
+//! between asking for a token and using it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -21,9 +24,14 @@ pub struct Resealed {
     pub connectors: usize,
     pub channels: usize,
     pub second_factors: usize,
+    /// Unused download tokens deleted rather than re-sealed (not counted in [`Resealed::total`]).
+    pub download_tokens_deleted: u64,
+    /// Sign-in failures forgotten, their digests being keyed by the old key (not counted in the total either).
+    pub sign_in_failures_forgotten: u64,
 }
 
 impl Resealed {
+    /// How many values were re-sealed.
     pub fn total(&self) -> usize {
         self.settings + self.connectors + self.channels + self.second_factors
     }
@@ -76,6 +84,8 @@ pub async fn reseal_all(
         done.channels += 1;
     }
     done.second_factors = super::second_factors::reseal(&tx, old, new).await?;
+    done.download_tokens_deleted = super::download_tokens::delete_all(&tx).await?;
+    done.sign_in_failures_forgotten = super::sign_in_failures::forget_all(&tx).await?;
     record(&tx, now, old, new, done).await?;
     tx.commit().await?;
     Ok(done)
@@ -97,6 +107,8 @@ async fn record(
             "resealed_connectors": done.connectors,
             "resealed_channels": done.channels,
             "resealed_second_factors": done.second_factors,
+            "deleted_download_tokens": done.download_tokens_deleted,
+            "forgotten_sign_in_failures": done.sign_in_failures_forgotten,
         }))
         .comment("rotated the data key that seals stored secrets");
     audit::append(conn, now, change).await

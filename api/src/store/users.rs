@@ -278,23 +278,3 @@ pub async fn principal_parts(
     let tenants = memberships::tenants_of(conn, id).await?;
     Ok(Some((model, tenants)))
 }
-
-/// Records in the platform trail that repeated failed sign-ins locked `subject` (a username or a client
-/// address, per `subject_kind`) until `until`. Only the start of a lock is recorded, so a guessing run cannot
-/// flood the trail.
-pub async fn record_sign_in_lock(
-    db: &DatabaseConnection,
-    at: DateTime<Utc>,
-    subject_kind: &str,
-    subject: &str,
-    until: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let tx = begin_write(db).await?;
-    let actor = Actor::system("sign-in throttle");
-    let change = Change::new(Chain::Platform, &actor, "sign_in", subject, "locked")
-        .after(serde_json::json!({ subject_kind: subject, "locked_until": until }))
-        .comment(format!("repeated failed sign-ins; {subject_kind} refused until {until}"));
-    audit::append(&tx, at, change).await?;
-    tx.commit().await?;
-    Ok(())
-}

@@ -71,7 +71,11 @@ pub fn statement(db: &sea_orm::DatabaseConnection, sql: &str, values: Vec<sea_or
 /// The default test configuration for a fresh database (see [`fresh_database`]); its key file, on SQLite, is
 /// in `dir` too.
 pub async fn test_config(dir: &TempDir) -> Config {
-    let database = fresh_database(dir).await;
+    config_on(fresh_database(dir).await)
+}
+
+/// The default test configuration on `database`; on SQLite its key file is the one beside the database.
+pub fn config_on(database: Location) -> Config {
     let on_postgres = database.sqlite_path().is_none();
     let mut config = Config::new(database);
     if on_postgres {
@@ -111,9 +115,18 @@ pub async fn spawn_sqlite_app() -> TestApp {
 
 async fn spawn_app_on(dir: TempDir, mut config: Config, adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
-    let database = config.database.clone();
     let start = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(start));
+    start_app(config, Arc::new(ManualClock::new(start)), dir).await
+}
+
+/// Starts a second instance on `first`'s database with `first`'s clock, as a load balancer would run two: each
+/// has its own process state (caches, job runner, port), and they share only the database.
+pub async fn spawn_instance_beside(first: &TestApp) -> TestApp {
+    start_app(config_on(first.database.clone()), first.clock.clone(), tempfile::tempdir().unwrap()).await
+}
+
+async fn start_app(config: Config, clock: Arc<ManualClock>, dir: TempDir) -> TestApp {
+    let database = config.database.clone();
     let app = Application::build(config, clock.clone()).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.state().db.clone();

@@ -34,6 +34,7 @@ mod imports_file;
 mod imports_graph;
 mod imports_merge;
 mod instances;
+mod instances_shared_state;
 mod item_lists;
 mod key_rotation;
 mod migrations;
