@@ -79,13 +79,7 @@ async fn control_characters_from_graph_are_dropped_and_a_file_holding_them_is_re
     let stub = crate::graph_stub::GraphStub::start(crate::graph_stub::catalog_controls(2), 10).await;
     // JSON may carry any character escaped, NUL among them (which no PostgreSQL text column holds).
     stub.set(|s| s.controls[0].title = "Enable\u{0}audit\u{7} logging".into());
-    let put = app
-        .request(reqwest::Method::PUT, &format!("/api/v1/tenants/{tenant}/connectors/graph"), &app.admin_token)
-        .json(&stub.graph_connector())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), StatusCode::OK);
+    app.connect_graph(&tenant, &stub).await;
     let started = app.post(&format!("/api/v1/tenants/{tenant}/imports/graph"), &engineer.token, &json!({})).await;
     let location = started.headers()["location"].to_str().unwrap().to_owned();
     let run = app.wait_for_run(&location).await;

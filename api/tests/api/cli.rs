@@ -114,13 +114,7 @@ async fn import_through_the_graph_connector_runs_inline() {
     let app = spawn_app().await;
     let stub = crate::graph_stub::GraphStub::start(crate::graph_stub::catalog_controls(12), 5).await;
     let tenant = app.create_tenant("Contoso").await;
-    let put = app
-        .request(reqwest::Method::PUT, &format!("/api/v1/tenants/{tenant}/connectors/graph"), &app.admin_token)
-        .json(&stub.graph_connector())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), StatusCode::OK);
+    app.connect_graph(&tenant, &stub).await;
     let output = scoregrc(&app.database).args(["import", "--tenant", &tenant, "--graph"]).run().await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

@@ -189,6 +189,17 @@ impl TestApp {
         json_of(response).await["token"].as_str().unwrap().to_owned()
     }
 
+    /// Configures the tenant's Graph connector (as the admin) to read from `stub`.
+    pub async fn connect_graph(&self, tenant: &str, stub: &crate::graph_stub::GraphStub) {
+        let put = self
+            .request(Method::PUT, &format!("/api/v1/tenants/{tenant}/connectors/graph"), &self.admin_token)
+            .json(&stub.graph_connector())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), StatusCode::OK, "the Graph connector is configured");
+    }
+
     /// Uploads a file as the raw body of `POST …/imports`.
     pub async fn upload(&self, tenant: &str, token: &str, bytes: Vec<u8>, content_type: &str) -> Response {
         self.request(Method::POST, &format!("/api/v1/tenants/{tenant}/imports"), token)

@@ -13,13 +13,7 @@ async fn setup(count: usize, page_size: usize) -> (TestApp, GraphStub, String, S
     let stub = GraphStub::start(catalog_controls(count), page_size).await;
     let tenant = app.create_tenant("Contoso").await;
     let engineer = app.member_of(&tenant, "eng", "engineer").await;
-    let response = app
-        .request(reqwest::Method::PUT, &format!("/api/v1/tenants/{tenant}/connectors/graph"), &app.admin_token)
-        .json(&stub.graph_connector())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    app.connect_graph(&tenant, &stub).await;
     (app, stub, tenant, engineer.token)
 }
 

@@ -20,13 +20,7 @@ async fn setup() -> (TestApp, GraphStub, String, String) {
     let stub = GraphStub::start(catalog_controls(3), 10).await;
     let tenant = app.create_tenant("Contoso").await;
     let engineer = app.member_of(&tenant, "eng", "engineer").await;
-    let put = app
-        .request(reqwest::Method::PUT, &format!("/api/v1/tenants/{tenant}/connectors/graph"), &app.admin_token)
-        .json(&stub.graph_connector())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), StatusCode::OK);
+    app.connect_graph(&tenant, &stub).await;
     (app, stub, tenant, engineer.token)
 }
 
