@@ -91,13 +91,8 @@ async fn main() {
 
 /// Creates a database of its own on the PostgreSQL `server` and returns its URL.
 async fn postgres_database(server: &str) -> String {
-    use sea_orm::ConnectionTrait;
     let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(server).await.expect("the PostgreSQL server answers");
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-    admin.close().await.unwrap();
-    let base = server.split('?').next().unwrap_or(server);
-    format!("{}/{name}", base.rsplit_once('/').map_or(base, |(base, _)| base))
+    scoregrc::db::postgres::create_database(server, &name).await.expect("the PostgreSQL server answers")
 }
 
 /// Seeds the tenant on `database`, starts the service on it and loads each endpoint.

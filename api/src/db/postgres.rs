@@ -86,6 +86,18 @@ pub async fn move_sequences_past_their_rows(conn: &impl ConnectionTrait) -> Resu
     Ok(())
 }
 
+/// Creates the empty database `name` on the server `server_url` is connected to, and answers the URL of the new
+/// database (the same server, credentials and options). For throwaway databases: tests and benchmarks.
+pub async fn create_database(server_url: &str, name: &str) -> Result<String, DbErr> {
+    let admin = Database::connect(server_url).await?;
+    let created = admin.execute_unprepared(&format!("CREATE DATABASE {}", quote_identifier(name))).await;
+    admin.close().await?;
+    created?;
+    let (without_query, query) = server_url.split_once('?').map_or((server_url, ""), |(url, q)| (url, q));
+    let base = without_query.rsplit_once('/').map_or(without_query, |(base, _)| base);
+    Ok(if query.is_empty() { format!("{base}/{name}") } else { format!("{base}/{name}?{query}") })
+}
+
 /// `name` as a quoted identifier.
 fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

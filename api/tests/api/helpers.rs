@@ -52,14 +52,8 @@ pub async fn fresh_database(dir: &TempDir) -> Location {
 
 /// Creates a database of its own on `server` and returns its URL.
 pub async fn create_postgres_database(server: &str) -> String {
-    use sea_orm::ConnectionTrait;
     let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let admin = sea_orm::Database::connect(server).await.expect("the test PostgreSQL server answers");
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-    admin.close().await.unwrap();
-    let (without_query, query) = server.split_once('?').map_or((server, ""), |(u, q)| (u, q));
-    let base = without_query.rsplit_once('/').map_or(without_query, |(base, _)| base);
-    if query.is_empty() { format!("{base}/{name}") } else { format!("{base}/{name}?{query}") }
+    scoregrc::db::postgres::create_database(server, &name).await.expect("the test PostgreSQL server answers")
 }
 
 /// A raw statement for `db`, written with PostgreSQL's `$1`, `$2`, … placeholders: SQLite reads those as
