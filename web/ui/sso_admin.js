@@ -221,7 +221,7 @@ export function Identities({ user }) {
     <h3>Single sign-on identities of ${user.username}</h3>
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${items && !items.length && html`<p class="muted">None: this account signs in with its password only.</p>`}
-    <ul>${(items || []).map((i) => html`<li data-object-id=${i.object_id}>
+    <ul>${(items || []).map((i) => html`<li data-object-id=${i.object_id} data-issuer=${i.issuer} data-tenant-id=${i.tenant_id}>
       <code>${i.object_id}</code> in Entra tenant <code>${i.tenant_id}</code> <span class="muted">(${i.issuer})</span>,
       ${i.last_sign_in_at ? ` last signed in ${new Date(i.last_sign_in_at).toLocaleString()}` : ' not signed in yet'}
       <button type="button" class="link" aria-label=${`Unlink ${i.object_id} from ${user.username}`}
