@@ -7,17 +7,36 @@
 //! Screenshots land in `target/ui-screenshots/`.
 
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::helpers::{ADMIN_PASSWORD, RunCommand, json_of, spawn_app};
-use crate::oidc_stub::{OidcStub, StubUser};
+use crate::helpers::{ADMIN_PASSWORD, RunCommand, TestApp, json_of, spawn_app};
+use crate::oidc_stub::{CLIENT_ID, CLIENT_SECRET, OidcStub, StubUser, TENANT_ID};
 
-/// The Entra tenant the people sign in from.
-const ENTRA_TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-/// The person the rule maps: their object id in Entra.
-const PERSON: &str = "4f1c2a9e-6b7d-4e21-9a0c-3d5e7f8a9b10";
+/// Runs one part of `web/tests/sso.mjs` (`person` or `refused`) and answers what it printed.
+async fn browser(app: &TestApp, part: &str, person: &Value) -> String {
+    let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web");
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ui-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    assert!(web.join("node_modules/playwright-core").exists(), "run ./scripts/web (it installs playwright-core)");
+    let output = Command::new("node")
+        .arg(web.join("tests/sso.mjs"))
+        .current_dir(&web)
+        .env("SCOREGRC_URL", &app.address)
+        .env("SCOREGRC_ADMIN", json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string())
+        .env("SCOREGRC_SSO", person.to_string())
+        .env("SCOREGRC_SSO_PART", part)
+        .env("SCREENSHOTS", &shots)
+        .run()
+        .await;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the single sign-on checks ({part}) failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("single sign-on checks passed ({part})")), "{stdout}");
+    println!("{stdout}");
+    stdout
+}
 
 #[tokio::test]
 async fn a_person_signs_in_with_microsoft_into_their_mapped_role_and_no_token_ever_rides_in_a_url() {
@@ -27,9 +46,9 @@ async fn a_person_signs_in_with_microsoft_into_their_mapped_role_and_no_token_ev
     let settings = json!({
         "enabled": true,
         "issuer": stub.issuer(),
-        "client_id": stub.client_id,
-        "client_secret": stub.client_secret,
-        "allowed_tenant_ids": [ENTRA_TENANT],
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "allowed_tenant_ids": [TENANT_ID],
         "rules": [{"claim": "role", "value": "Scoregrc.Ciso", "role": "ciso", "tenant_ids": [tenant]}],
         "accept_access_tokens": false,
         "accept_v1_access_tokens": false,
@@ -40,71 +59,40 @@ async fn a_person_signs_in_with_microsoft_into_their_mapped_role_and_no_token_ev
     let put =
         app.request(Method::PUT, "/api/v1/sso-settings", &app.admin_token).json(&settings).send().await.unwrap();
     assert_eq!(put.status(), StatusCode::OK, "single sign-on is configured: {}", json_of(put).await);
-    // First the person a rule maps, then one no rule maps (their only app role means nothing to scoregrc).
-    stub.queue_user(StubUser {
-        oid: PERSON.into(),
-        tid: ENTRA_TENANT.into(),
-        name: "Alex Wilber".into(),
-        preferred_username: "AlexW@contoso.com".into(),
-        roles: vec!["Scoregrc.Ciso".into()],
-        groups: vec![],
-        groups_overage: false,
-    });
-    stub.queue_user(StubUser {
-        oid: "0b6a3c1d-2e4f-4a5b-8c9d-0e1f2a3b4c5d".into(),
-        tid: ENTRA_TENANT.into(),
-        name: "Megan Bowen".into(),
-        preferred_username: "MeganB@contoso.com".into(),
-        roles: vec!["Contoso.Reader".into()],
-        groups: vec![],
-        groups_overage: false,
-    });
-
-    let web = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web");
-    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ui-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    assert!(web.join("node_modules/playwright-core").exists(), "run ./scripts/web (it installs playwright-core)");
+    let alex = StubUser::new("alex").with_roles(&["Scoregrc.Ciso"]);
     let person = json!({
-        "username": "alexw@contoso.com",
+        "username": alex.preferred_username.to_lowercase(),
         "role": "ciso",
         "tenant": "Contoso",
         "label": "Sign in with Microsoft",
         "issuer": stub.issuer(),
-        "client_id": stub.client_id,
-        "object_id": PERSON,
-        "tenant_id": ENTRA_TENANT,
+        "client_id": CLIENT_ID,
+        "object_id": alex.oid,
+        "tenant_id": TENANT_ID,
     });
-    let output = Command::new("node")
-        .arg(web.join("tests/sso.mjs"))
-        .current_dir(&web)
-        .env("SCOREGRC_URL", &app.address)
-        .env("SCOREGRC_ADMIN", json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string())
-        .env("SCOREGRC_SSO", person.to_string())
-        .env("SCREENSHOTS", &shots)
-        .run()
-        .await;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the single sign-on checks failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("single sign-on checks passed"), "{stdout}");
-    assert!(stdout.contains("a person no rule maps: \"Sign-in refused\" with reason no_mapping"), "{stdout}");
-    assert!(stdout.contains("accessibility: 3 single sign-on views audited by axe-core"), "{stdout}");
-    println!("{stdout}");
+    stub.sign_in_as(&alex);
+    let printed = browser(&app, "person", &person).await;
+    assert!(printed.contains("no token in a URL"), "{printed}");
+    assert!(printed.contains("the provider check found"), "{printed}");
+    // Then a person whose only app role means nothing to scoregrc.
+    let megan = StubUser::new("megan").with_roles(&["Contoso.Reader"]);
+    stub.sign_in_as(&megan);
+    let printed = browser(&app, "refused", &person).await;
+    assert!(printed.contains("a person no rule maps: \"Sign-in refused\" with reason no_mapping"), "{printed}");
+    assert!(printed.contains("accessibility: 3 single sign-on views audited by axe-core"), "{printed}");
+    let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ui-screenshots");
     for shot in ["sso-sign-in.png", "sso-signed-in.png", "sso-code-refused.png", "sso-admin.png", "sso-refused.png"] {
         assert!(shots.join(shot).exists(), "no screenshot {shot}");
     }
 
-    // What the browser did, as the API sees it: the person's account, in the rule's role and tenant, and the
-    // admin's edits saved over the driver's settings (the secret kept).
+    // What the browser did, as the API sees it: the person's account, in the rule's role and tenant, none for the
+    // refused one, and the admin's edits saved over the driver's settings (the secret kept, the refused change not).
     let users = json_of(app.get("/api/v1/users?limit=500", &app.admin_token).await).await;
-    let alex = users["items"].as_array().unwrap().iter().find(|u| u["username"] == "alexw@contoso.com");
-    let alex = alex.unwrap_or_else(|| panic!("no account for the person: {users}"));
-    assert_eq!(alex["role"], "ciso");
-    assert_eq!(alex["tenant_ids"], json!([tenant]));
-    assert!(
-        !users["items"].as_array().unwrap().iter().any(|u| u["username"] == "meganb@contoso.com"),
-        "the refused person got an account"
-    );
+    let named = |name: &str| users["items"].as_array().unwrap().iter().find(|u| u["username"] == name).cloned();
+    let account = named(person["username"].as_str().unwrap()).unwrap_or_else(|| panic!("no account: {users}"));
+    assert_eq!(account["role"], "ciso");
+    assert_eq!(account["tenant_ids"], json!([tenant]));
+    assert!(named("megan@contoso.com").is_none(), "the refused person got an account: {users}");
     let saved = json_of(app.get("/api/v1/sso-settings", &app.admin_token).await).await;
     assert_eq!(saved["value"]["button_label"], "Sign in with Contoso (Microsoft)", "{saved}");
     assert_eq!(saved["value"]["rules"].as_array().unwrap().len(), 2, "{saved}");
