@@ -183,10 +183,18 @@ function App() {
     setChecked(true);
   }
   useEffect(() => {
-    completeSingleSignOn().then((notice) => { setSsoNotice(notice); load(); });
+    // A single sign-on comes back as a new page load with its code in the location; a code put in the location of
+    // a page already open (by hand) is taken the same way.
+    const sso = () => completeSingleSignOn().then((notice) => { setSsoNotice(notice); load(); });
+    const coded = () => { if (location.hash.startsWith('#sso-code=')) sso(); };
+    sso();
     const out = () => setMe(null);
     window.addEventListener('scoregrc:signed-out', out);
-    return () => window.removeEventListener('scoregrc:signed-out', out);
+    window.addEventListener('hashchange', coded);
+    return () => {
+      window.removeEventListener('scoregrc:signed-out', out);
+      window.removeEventListener('hashchange', coded);
+    };
   }, []);
   if (!checked) return null;
   if (!me) return html`<${SignIn} onSignedIn=${load} notice=${ssoNotice} />`;

@@ -95,7 +95,7 @@ function Rules({ rules, tenants, errors, setRules }) {
   const change = (i, patch) => setRules(rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return html`<fieldset><legend>Who gets which role</legend>
     <p class="muted">App roles count before groups: when an app role rule matches, group rules are not read. Several
-      matches give the most powerful role and every tenant they name.</p>
+      matches give the most powerful role and every tenant they name. Hold Ctrl (or ⌘) to choose several tenants.</p>
     ${message}
     <div class="table-wrap"><table class="triage"><thead><tr><th scope="col">Claim</th><th scope="col">Value</th>
       <th scope="col">scoregrc role</th><th scope="col">Tenants</th><th scope="col"><span class="visually-hidden">Remove</span></th></tr></thead>
@@ -111,7 +111,7 @@ function RedirectUri({ uri }) {
   const input = useRef(null);
   const copy = () => navigator.clipboard.writeText(uri).then(() => setCopied('Copied.'))
     .catch(() => { input.current.select(); setCopied('Selected: press Ctrl+C to copy.'); });
-  return html`<div class="inline copy">
+  return html`<div class="steps copy">
     <label>Redirect URI to register at the provider <input ref=${input} readonly value=${uri} data-testid="sso-redirect-uri"
       onFocus=${(e) => e.currentTarget.select()} /></label>
     <button type="button" onClick=${copy}>Copy</button>
