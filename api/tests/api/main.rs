@@ -42,6 +42,7 @@ mod monitoring;
 mod oidc_stub;
 mod oidc_stub_endpoints;
 mod oidc_stub_selftest;
+mod oidc_stub_tokens;
 mod openapi;
 mod operations;
 mod process;
