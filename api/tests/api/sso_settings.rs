@@ -147,16 +147,19 @@ async fn an_admin_links_an_identity_to_a_local_account_and_unlinks_it() {
     let entra_bob = StubUser::new("bob").with_roles(&["Scoregrc.Engineer"]);
     let identity = json!({"issuer": stub.issuer_template(), "tenant_id": TENANT_ID, "object_id": entra_bob.oid});
     let path = format!("/api/v1/users/{}/identities", bob.id);
-    let linked = app.post(&path, &app.admin_token, &identity).await;
-    assert_eq!(linked.status(), StatusCode::CREATED);
-    let linked = json_of(linked).await;
+    assert_eq!(app.post(&path, &app.admin_token, &identity).await.status(), StatusCode::CREATED);
+    let linked = json_of(app.get(&path, &app.admin_token).await).await;
+    assert_eq!(
+        (&linked[0]["object_id"], &linked[0]["issuer"]),
+        (&json!(entra_bob.oid), &json!(stub.issuer_template()))
+    );
     let (_, me) = session(&app, &stub, &entra_bob).await;
     assert_eq!((&me["id"], &me["role"]), (&json!(bob.id), &json!("engineer")), "bob, with the mapped role");
 
     let other = app.create_user("carl", "auditor").await;
     let taken = app.post(&format!("/api/v1/users/{}/identities", other.id), &app.admin_token, &identity).await;
     assert_eq!(taken.status(), StatusCode::CONFLICT);
-    let unlink = format!("{path}/{}", linked["id"].as_str().unwrap());
+    let unlink = format!("{path}/{}", linked[0]["id"].as_str().unwrap());
     assert_eq!(app.delete(&unlink, &app.admin_token).await.status(), StatusCode::NO_CONTENT);
     assert_eq!(json_of(app.get(&path, &app.admin_token).await).await, json!([]));
     let (_, me) = session(&app, &stub, &entra_bob).await;
