@@ -17,17 +17,18 @@ const FIELDS = ['enabled', 'issuer', 'client_id', 'client_secret', 'allowed_tena
 /** Whether the refused `field` (`rules[0].role`, `allowed_tenant_ids[2]`) is `name` or lies under it. */
 const under = (field, name) => field === name || field.startsWith(`${name}[`) || field.startsWith(`${name}.`);
 
-/** The messages of the refusals at `name` or under it; a refused line of a list says which line. */
-function messagesAt(errors, name) {
+/** The messages of the refusals at `name` or under it; a refused entry of a list (`allowed_tenant_ids[2]`) is
+ * named by its value from `sent`, the list as sent. */
+function messagesAt(errors, name, sent = []) {
   return errors.filter((e) => under(e.field, name)).map((e) => {
-    const line = e.field.slice(name.length).match(/^\[(\d+)\]$/);
-    return line && name !== 'rules' ? `Line ${Number(line[1]) + 1}: ${e.message}` : e.message;
+    const entry = e.field.slice(name.length).match(/^\[(\d+)\]$/);
+    return entry && sent[entry[1]] !== undefined ? `${sent[entry[1]]}: ${e.message}` : e.message;
   });
 }
 
 /** The attributes that tie a field to its refusal (read out with it), and the refusal itself, for `name`. */
-function refusal(errors, name) {
-  const messages = messagesAt(errors, name);
+function refusal(errors, name, sent) {
+  const messages = messagesAt(errors, name, sent);
   if (!messages.length) return [{}, null];
   const id = `sso-error-${name.replace(/[^a-z0-9]+/gi, '-')}`;
   return [{ 'aria-invalid': 'true', 'aria-describedby': id }, html`<span id=${id} class="error field-error">${messages.join(' ')}</span>`];
@@ -35,10 +36,17 @@ function refusal(errors, name) {
 
 /** A labelled field and, under it, its refusal; `control(tie)` draws the control with the attributes that tie it to
  * the refusal, so it is read out with the field. */
-function Field({ errors, name, label, control, children }) {
-  const [tie, message] = refusal(errors, name);
+function Field({ errors, name, label, control, children, sent }) {
+  const [tie, message] = refusal(errors, name, sent);
   return html`<div class="field"><label>${label} ${control(tie)}</label>${children}${message}</div>`;
 }
+
+/** The Entra tenant ids of the text, one a line, as the service keeps them: trimmed, lower case, sorted, once each
+ * (sent so, a refusal's index names the line at fault). */
+const tenantIds = (text) => [...new Set(text.split('\n').map((l) => l.trim().toLowerCase()).filter(Boolean))].sort();
+
+/** The stored settings and their version from the service's answer (the settings with their `version`). */
+const versioned = ({ version, ...value }) => ({ value, version });
 
 /** The form's state from the stored view: lists as text, no secret (blank keeps the stored one). */
 function draftOf(view) {
@@ -57,7 +65,7 @@ function bodyOf(draft, version) {
     enabled: draft.enabled,
     issuer: draft.issuer.trim(),
     client_id: draft.client_id.trim(),
-    allowed_tenant_ids: draft.allowed_tenant_ids.split('\n').map((l) => l.trim()).filter(Boolean),
+    allowed_tenant_ids: tenantIds(draft.allowed_tenant_ids),
     rules: draft.rules.map(({ claim, value, role, tenant_ids }) => ({ claim, value: value.trim(), role, tenant_ids })),
     accept_access_tokens: draft.accept_access_tokens,
     accept_v1_access_tokens: draft.accept_v1_access_tokens,
@@ -138,7 +146,7 @@ export function SingleSignOn() {
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
   const [checked, setChecked] = useState(null);
-  const keep = (versioned) => { setStored(versioned); setDraft(draftOf(versioned.value)); };
+  const keep = (answer) => { const v = versioned(answer); setStored(v); setDraft(draftOf(v.value)); };
   useEffect(() => {
     api('/sso-settings').then(keep).catch((e) => setError(e.message));
     api('/tenants?limit=500').then((page) => setTenants(page.items.filter((t) => !t.archived))).catch((e) => setError(e.message));
@@ -150,7 +158,7 @@ export function SingleSignOn() {
   function save(event) {
     event.preventDefault();
     api('/sso-settings', { method: 'PUT', body: bodyOf(draft, stored.version) })
-      .then((versioned) => { keep(versioned); setErrors([]); setError(null); setNotice('Single sign-on saved.'); })
+      .then((answer) => { keep(answer); setErrors([]); setError(null); setNotice('Single sign-on saved.'); })
       .catch(fail);
   }
   const check = () => {
@@ -175,7 +183,7 @@ export function SingleSignOn() {
           placeholder=${stored.value.client_secret_set ? 'leave empty to keep the stored one' : ''} onInput=${text('client_secret')} ...${tie} />`}>
         ${stored.value.client_secret_set && html`<span class="muted" data-testid="sso-secret-stored">A secret is stored; it is never shown.</span>`}
       </${Field}>
-      <${Field} errors=${errors} name="allowed_tenant_ids" label="Entra tenant ids let in, one per line"
+      <${Field} errors=${errors} name="allowed_tenant_ids" label="Entra tenant ids let in, one per line" sent=${tenantIds(draft.allowed_tenant_ids)}
         control=${(tie) => html`<textarea name="allowed_tenant_ids" rows="3" value=${draft.allowed_tenant_ids} onInput=${text('allowed_tenant_ids')} ...${tie}></textarea>`} />
       <${RedirectUri} uri=${stored.value.redirect_uri} />
       <${Rules} rules=${draft.rules} tenants=${tenants} errors=${errors} setRules=${(rules) => set({ rules })} />

@@ -56,8 +56,7 @@ async fn a_person_signs_in_with_microsoft_into_their_mapped_role_and_no_token_ev
         "button_label": "Sign in with Microsoft",
         "version": 0,
     });
-    let put =
-        app.request(Method::PUT, "/api/v1/sso-settings", &app.admin_token).json(&settings).send().await.unwrap();
+    let put = app.request(Method::PUT, "/api/v1/sso-settings", &app.admin_token).json(&settings).send().await.unwrap();
     assert_eq!(put.status(), StatusCode::OK, "single sign-on is configured: {}", json_of(put).await);
     let alex = StubUser::new("alex").with_roles(&["Scoregrc.Ciso"]);
     let person = json!({
@@ -94,8 +93,8 @@ async fn a_person_signs_in_with_microsoft_into_their_mapped_role_and_no_token_ev
     assert_eq!(account["tenant_ids"], json!([tenant]));
     assert!(named("megan@contoso.com").is_none(), "the refused person got an account: {users}");
     let saved = json_of(app.get("/api/v1/sso-settings", &app.admin_token).await).await;
-    assert_eq!(saved["value"]["button_label"], "Sign in with Contoso (Microsoft)", "{saved}");
-    assert_eq!(saved["value"]["rules"].as_array().unwrap().len(), 2, "{saved}");
-    assert_eq!(saved["value"]["client_secret_set"], true, "{saved}");
-    assert_eq!(saved["value"]["accept_v1_access_tokens"], false, "the refused change was saved: {saved}");
+    assert_eq!(saved["button_label"], "Sign in with Contoso (Microsoft)", "{saved}");
+    assert_eq!(saved["rules"].as_array().unwrap().len(), 2, "{saved}");
+    assert_eq!(saved["client_secret_set"], true, "{saved}");
+    assert_eq!(saved["accept_v1_access_tokens"], false, "the refused change was saved: {saved}");
 }
