@@ -108,14 +108,17 @@ pub struct CallbackQuery {
     params(CallbackQuery),
     responses(
         (status = 302, description = "To the web UI with a one-time code", headers(("Location" = String))),
-        (status = 400, content_type = "text/html", description = "The sign-in is unknown, expired or already finished"),
-        (status = 403, content_type = "text/html", description = "The sign-in was refused; the page says why"),
+        (status = 400, description = "The sign-in is unknown, expired or already finished: a page for a browser (which \
+            accepts `text/html`), a problem for anything else", content((Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 403, description = "The sign-in was refused: a page saying why for a browser, a problem for anything \
+            else", content((Problem = "application/problem+json"), (String = "text/html"))),
     ),
     security(())
 )]
 #[get("/auth/sso/callback")]
 async fn sso_callback(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: Result<web::Query<CallbackQuery>, actix_web::Error>,
 ) -> Reply<HttpResponse> {
     let back = match query {
@@ -139,14 +142,24 @@ async fn sso_callback(
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish())
         }
-        Err(refused) => Ok(refusal_page(&refused)),
+        Err(refused) => {
+            tracing::info!(reason = refused.refusal.as_str(), detail = %refused.detail, "refused a single sign-on");
+            let accept = req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or_default();
+            if accept.contains("text/html") {
+                return Ok(refusal_page(&refused));
+            }
+            let why = format!("{} (reason: {})", refused.refusal.explanation(), refused.refusal.as_str());
+            Err(match refused.refusal {
+                Refusal::UnknownState => ApiError::Malformed(why),
+                _ => ApiError::Forbidden(why),
+            })
+        }
     }
 }
 
 /// The page a person sees when a sign-in is refused: what happened in words, and the reason code for whoever
 /// they ask for help.
 fn refusal_page(refused: &Refused) -> HttpResponse {
-    tracing::info!(reason = refused.refusal.as_str(), detail = %refused.detail, "refused a single sign-on");
     let status = match refused.refusal {
         Refusal::UnknownState => actix_web::http::StatusCode::BAD_REQUEST,
         _ => actix_web::http::StatusCode::FORBIDDEN,

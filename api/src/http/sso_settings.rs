@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(check_sso_provider)
         .service(list_identities)
         .service(link_identity)
+        .service(get_identity)
         .service(unlink_identity);
 }
 
@@ -167,22 +168,26 @@ async fn put_sso_settings(
     Ok(web::Json(view(stored, redirect_uri(&state, &req))))
 }
 
-/// What the provider publishes, as just fetched.
+/// What checking the provider found.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ProviderCheck {
+    /// Whether the discovery document and the signing keys were fetched and read.
+    pub reachable: bool,
+    /// What failed, when something did.
+    pub problem: Option<String>,
     /// The issuer its tokens carry (Entra's multi-tenant endpoints keep a `{tenantid}` placeholder here).
-    pub issuer: String,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub jwks_uri: String,
+    pub issuer: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
     /// How many signing keys the provider publishes.
     pub signing_keys: usize,
 }
 
 /// Check the provider
 ///
-/// Fetches the configured issuer's discovery document and signing keys now and answers what they say, or 503
-/// with what failed.
+/// Fetches the configured issuer's discovery document and signing keys now and answers what they say, or what
+/// failed (`reachable: false` and the problem): the check itself worked either way.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -190,7 +195,6 @@ pub struct ProviderCheck {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json", description = "No issuer is configured"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"]))
 )]
@@ -203,18 +207,25 @@ async fn check_sso_provider(
     if issuer.is_empty() {
         return Err(ValidationError::field("issuer", "is not configured yet").into());
     }
-    let (discovery, signing_keys) = state
-        .principals
-        .oidc()
-        .check(&issuer)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("The identity provider: {e}")))?;
-    Ok(web::Json(ProviderCheck {
-        issuer: discovery.issuer,
-        authorization_endpoint: discovery.authorization_endpoint,
-        token_endpoint: discovery.token_endpoint,
-        jwks_uri: discovery.jwks_uri,
-        signing_keys,
+    Ok(web::Json(match state.principals.oidc().check(&issuer).await {
+        Ok((discovery, signing_keys)) => ProviderCheck {
+            reachable: true,
+            problem: None,
+            issuer: Some(discovery.issuer),
+            authorization_endpoint: Some(discovery.authorization_endpoint),
+            token_endpoint: Some(discovery.token_endpoint),
+            jwks_uri: Some(discovery.jwks_uri),
+            signing_keys,
+        },
+        Err(e) => ProviderCheck {
+            reachable: false,
+            problem: Some(e.to_string()),
+            issuer: None,
+            authorization_endpoint: None,
+            token_endpoint: None,
+            jwks_uri: None,
+            signing_keys: 0,
+        },
     }))
 }
 
@@ -267,7 +278,7 @@ pub struct LinkIdentity {
     params(("user_id" = uuid::Uuid, Path)),
     request_body = LinkIdentity,
     responses(
-        (status = 201, body = LinkedIdentity),
+        (status = 201, body = LinkedIdentity, headers(("Location" = String, description = "The linked identity"))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -298,7 +309,31 @@ async fn link_identity(
     let linked =
         identities::link(&state.db, &caller.principal.actor(), state.clock.now(), id, issuer, &tenant_id, &object_id)
             .await?;
-    Ok(HttpResponse::Created().json(linked))
+    let location = format!("/api/v1/users/{}/identities/{}", id, linked.id);
+    Ok(HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, location)).json(linked))
+}
+
+/// One identity linked to a user
+#[utoipa::path(
+    tag = "users",
+    params(("user_id" = uuid::Uuid, Path), ("identity_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, body = LinkedIdentity),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin"]))
+)]
+#[get("/users/{user_id}/identities/{identity_id}")]
+async fn get_identity(
+    state: web::Data<AppState>,
+    _caller: Caller<Administer>,
+    path: PathOf<(uuid::Uuid, uuid::Uuid)>,
+) -> Reply<web::Json<LinkedIdentity>> {
+    let (user, identity) = path?.into_inner();
+    let found = identities::list(&state.db, UserId(user)).await?.into_iter().find(|i| i.id == identity);
+    Ok(web::Json(found.ok_or(ApiError::NotFound("identity"))?))
 }
 
 /// Unlink an identity from a user
