@@ -127,8 +127,11 @@ function RedirectUri({ uri }) {
   </div>`;
 }
 
-/** What the provider check found: the endpoints and how many signing keys. */
+/** What the provider check found: the endpoints and how many signing keys, or what failed. */
 function CheckResult({ result }) {
+  if (!result.reachable) {
+    return html`<p class="error" role="alert" data-testid="sso-check">The provider could not be checked: ${result.problem}</p>`;
+  }
   return html`<dl class="checked" data-testid="sso-check" role="status">
     <dt>Issuer</dt><dd>${result.issuer}</dd>
     <dt>Authorization endpoint</dt><dd>${result.authorization_endpoint}</dd>
