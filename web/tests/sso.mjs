@@ -219,7 +219,7 @@ async function adminEdits() {
   await page.screenshot({ path: join(shots, 'sso-admin.png'), fullPage: true });
   await identities(page);
   await close();
-  console.log(`single sign-on settings: shown as saved, the issuer refused at its field ("${why}"), saved and kept; the provider check found ${keys} signing keys`);
+  console.log(`single sign-on settings: shown as saved, the issuer refused at its field ("${why}"), saved and kept; the provider check found ${keys} signing ${keys === 1 ? 'key' : 'keys'}`);
 }
 
 /** The person's identity under their account: unlinked, then linked again by hand. */
