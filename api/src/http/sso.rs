@@ -157,6 +157,10 @@ async fn sso_callback(
     }
 }
 
+/// The refusal page loads the UI's stylesheet and icon, and nothing else.
+const REFUSAL_PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; \
+    base-uri 'none'; form-action 'none'";
+
 /// The page a person sees when a sign-in is refused: what happened in words, and the reason code for whoever
 /// they ask for help.
 fn refusal_page(refused: &Refused) -> HttpResponse {
@@ -171,9 +175,11 @@ fn refusal_page(refused: &Refused) -> HttpResponse {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Sign-in refused · scoregrc" }
+                link rel="icon" href="/ui/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/ui/app.css";
             }
-            body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.5" {
-                main {
+            body {
+                main class="narrow" {
                     h1 { "Sign-in refused" }
                     p { (refused.refusal.explanation()) }
                     p { "Reason: " code data-reason=(refused.refusal.as_str()) { (refused.refusal.as_str()) } }
@@ -185,6 +191,7 @@ fn refusal_page(refused: &Refused) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, REFUSAL_PAGE_POLICY))
         .body(page.into_string())
 }
 

@@ -165,6 +165,18 @@ impl OidcClient {
             .await
             .map_err(|e| (Refusal::BadSignature, e.to_string()))?
             .ok_or_else(|| (Refusal::BadSignature, format!("the provider publishes no key `{kid}`")))?;
+        if matches!(jwk.common.public_key_use, Some(jsonwebtoken::jwk::PublicKeyUse::Encryption)) {
+            return Err((Refusal::BadSignature, format!("key `{kid}` is published for encryption, not signatures")));
+        }
+        // A key published for one algorithm verifies only that one: no confusion between RSA padding schemes.
+        if let Some(published) = jwk.common.key_algorithm
+            && format!("{published:?}") != format!("{:?}", header.alg)
+        {
+            return Err((
+                Refusal::BadSignature,
+                format!("key `{kid}` is for {published:?}, the token says {:?}", header.alg),
+            ));
+        }
         let key = DecodingKey::from_jwk(&jwk).map_err(|e| (Refusal::BadSignature, format!("key `{kid}`: {e}")))?;
         let mut validation = Validation::new(header.alg);
         validation.required_spec_claims.clear();
