@@ -64,10 +64,7 @@ async function open(name, options = {}) {
   page.on('request', (r) => visited.push(r.url()));
   page.on('framenavigated', (f) => { if (f === page.mainFrame()) visited.push(f.url()); });
   page.on('console', (m) => {
-    // Chrome asks a page without an icon for /favicon.ico itself (the service's refusal page names none; the
-    // page's own policy stops the request, except where the accessibility audit bypasses it): no fault of the page.
-    const icon = m.location().url === `${base}/favicon.ico`;
-    const provoked = icon || /status of (401|403|400|422)/.test(m.text());
+    const provoked = /status of (401|403|400|422)/.test(m.text());
     if (m.type() === 'error' && !provoked) problems.push(`console: ${m.text()} at ${m.location().url}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -151,7 +148,8 @@ async function replayRefused(landing) {
   const said = await alert.textContent({ timeout: WAIT });
   check(said === CODE_REFUSED, `a used code says "${said}"`);
   check(await page.evaluate(() => location.hash) === '#/', 'the refused code stayed in the address');
-  check(await page.getByRole('button', { name: sso.label, exact: true }).isVisible(), 'no way to sign in again');
+  const again = page.getByRole('button', { name: sso.label, exact: true });
+  check(await again.waitFor({ timeout: WAIT }).then(() => true, () => false), 'no way to sign in again');
   await page.screenshot({ path: join(shots, 'sso-code-refused.png') });
   await close();
   console.log('a used code: refused with "That sign-in link has expired or was already used"');
@@ -177,7 +175,12 @@ async function adminEdits() {
   await form.getByRole('status').filter({ hasText: /Copied|Selected/ }).waitFor({ timeout: WAIT });
   check(await form.getByLabel('Value of rule 1').inputValue() === 'Scoregrc.Ciso', 'rule 1 is not the saved one');
   check(await form.getByLabel('Role of rule 1').inputValue() === sso.role, 'rule 1 maps to another role');
-  const tenantsOf = (n) => form.getByLabel(`Tenants of rule ${n}`).evaluate((s) => [...s.selectedOptions].map((o) => o.textContent));
+  // The tenants load beside the settings: their names are waited for before the choice is read.
+  const tenantsOf = async (n) => {
+    const select = form.getByLabel(`Tenants of rule ${n}`);
+    await select.locator('option', { hasText: sso.tenant }).waitFor({ state: 'attached', timeout: WAIT });
+    return select.evaluate((s) => [...s.selectedOptions].map((o) => o.textContent));
+  };
   check((await tenantsOf(1)).join() === sso.tenant, `rule 1 names tenants ${await tenantsOf(1)}`);
 
   // Plain http is refused for an issuer that is not on this machine: said at the field.
