@@ -172,6 +172,11 @@ impl Principals {
         if claims.scp.is_some() {
             return Err(refused(Refusal::DelegatedToken, "the token carries scp: it stands for a person".into()));
         }
+        // An ID token is for scoregrc's audience too, but it says who signed in, not which application calls:
+        // an access token names its caller (`azp` in v2, `appid` in v1) and carries no nonce.
+        if claims.nonce.is_some() || (claims.azp.is_none() && claims.appid.is_none()) {
+            return Err(refused(Refusal::TokenFormatNotAccepted, "an ID token, not an access token".into()));
+        }
         let v1_audience = settings.app_id_uri.as_deref().filter(|_| settings.accept_v1_access_tokens);
         let expect = Expectation {
             issuer_template: &discovery.issuer,
