@@ -43,6 +43,9 @@ pub struct Config {
     /// How long the job runner's lease lasts without renewal: with several instances on one database, how soon
     /// another takes the background work over when its holder dies (it is renewed every third of this).
     pub job_lease_ttl: Duration,
+    /// The address people reach the service at (`https://grc.example.com`), for the single sign-on redirect URI;
+    /// unset, it is read from each request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -65,6 +68,7 @@ impl Config {
             demo: false,
             delivery_timeout: Duration::from_secs(15),
             cors_origins: Vec::new(),
+            public_url: None,
             job_lease_ttl: Duration::from_secs(15),
         }
     }

@@ -40,6 +40,7 @@ mod m20261123_000031_create_user_second_factor;
 mod m20261123_000032_create_list_changes;
 mod m20261123_000033_create_leases;
 mod m20261123_000034_create_sign_in_failures_and_download_tokens;
+mod m20261124_000035_create_single_sign_on;
 
 /// The ordered list of every migration the binary knows.
 pub struct Migrator;
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000032_create_list_changes::Migration),
             Box::new(m20261123_000033_create_leases::Migration),
             Box::new(m20261123_000034_create_sign_in_failures_and_download_tokens::Migration),
+            Box::new(m20261124_000035_create_single_sign_on::Migration),
         ]
     }
 }

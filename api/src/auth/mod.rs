@@ -2,10 +2,12 @@
 //! a bearer credential to the [`Principal`](crate::domain::principal::Principal) it stands for.
 
 pub mod download_tokens;
+pub mod oidc;
 pub mod password;
 pub mod principals;
 pub mod service_token;
 pub mod session;
+pub mod sso;
 
 /// Why a credential was not accepted. Every variant answers the client the same 401, so nothing leaks about
 /// which check failed; the variant is for the log.
@@ -25,6 +27,8 @@ pub enum AuthError {
     AccountUnavailable,
     #[error("wrong username or password")]
     BadCredentials,
+    #[error("the provider's access token was refused: {0}")]
+    ProviderToken(crate::domain::sso::Refusal),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }

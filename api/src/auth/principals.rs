@@ -2,25 +2,32 @@
 //! cached for a few seconds and dropped whenever an admin changes users, memberships or tokens, so a role
 //! change, a disabled account, a revoked token or a new sign-in policy takes effect on the next request. The
 //! tenants callers name are cached the same way (every tenant request reads one), dropped by the same calls.
+//! An access token from the single sign-on provider is verified against the provider's keys and mapped through
+//! the configured app-role rules; its principal is cached the same way, never past the token's expiry.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use super::oidc::OidcClient;
+use super::oidc::claims::{self, Expectation};
 use super::session::SessionKeys;
 use super::{AuthError, service_token};
 use crate::clock::SharedClock;
 use crate::domain::ids::TenantId;
 use crate::domain::ids::UserId;
 use crate::domain::principal::{Principal, PrincipalKind};
+use crate::domain::sso::{Refusal, TokenClaims, map_claims};
 use crate::store::tenants::{self, Tenant};
-use crate::store::{StoreError, sign_in_policy, tokens, users};
+use crate::store::{StoreError, sign_in_policy, sso, tokens, users};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum CacheKey {
     User(uuid::Uuid),
     ServiceToken(String),
+    /// The SHA-256 of a provider access token.
+    ProviderToken(String),
 }
 
 #[derive(Debug, Clone)]
@@ -41,13 +48,20 @@ pub struct Principals {
     ttl: Duration,
     cache: Mutex<HashMap<CacheKey, Cached>>,
     tenants: Mutex<HashMap<TenantId, (DateTime<Utc>, Tenant)>>,
+    oidc: OidcClient,
 }
 
 impl Principals {
     /// A resolver over `db` that caches for `ttl`.
     pub fn new(db: DatabaseConnection, keys: SessionKeys, clock: SharedClock, ttl: std::time::Duration) -> Self {
         let ttl = Duration::from_std(ttl).unwrap_or_else(|_| Duration::seconds(5));
-        Self { db, keys, clock, ttl, cache: Mutex::default(), tenants: Mutex::default() }
+        let oidc = OidcClient::new(clock.clone());
+        Self { db, keys, clock, ttl, cache: Mutex::default(), tenants: Mutex::default(), oidc }
+    }
+
+    /// The single sign-on provider's client, with this process's cache of its metadata and keys.
+    pub fn oidc(&self) -> &OidcClient {
+        &self.oidc
     }
 
     /// The session keys, for issuing tokens at sign-in.
@@ -90,13 +104,18 @@ impl Principals {
         }
     }
 
-    /// The principal behind an `Authorization: Bearer` value: a service token (`sgt_…`) or a session JWT.
+    /// The principal behind an `Authorization: Bearer` value: a service token (`sgt_…`), a session JWT (HS256),
+    /// or an access token from the single sign-on provider (any other algorithm).
     pub async fn resolve(&self, bearer: &str) -> Result<Principal, AuthError> {
         let now = self.clock.now();
         if bearer.starts_with(service_token::PREFIX) {
-            self.resolve_service_token(bearer, now).await
-        } else {
-            self.resolve_session(bearer, now).await
+            return self.resolve_service_token(bearer, now).await;
+        }
+        match jsonwebtoken::decode_header(bearer) {
+            Ok(header) if header.alg != jsonwebtoken::Algorithm::HS256 => {
+                self.resolve_provider_token(bearer, now).await
+            }
+            _ => self.resolve_session(bearer, now).await,
         }
     }
 
@@ -127,6 +146,53 @@ impl Principals {
             expires_at: None,
         };
         self.remember(key, entry);
+        Ok(principal)
+    }
+
+    /// An application's access token: verified against the provider's keys, issued for scoregrc's audience to
+    /// an allowed directory, not delegated, and mapped through the app-role rules (groups never count for
+    /// applications).
+    async fn resolve_provider_token(&self, token: &str, now: DateTime<Utc>) -> Result<Principal, AuthError> {
+        let key = CacheKey::ProviderToken(crate::auth::sso::digest(token));
+        if let Some(hit) = self.cached(&key, now) {
+            return Ok(hit.principal);
+        }
+        let refused = |refusal: Refusal, detail: String| {
+            tracing::info!(reason = refusal.as_str(), %detail, "refused a provider access token");
+            AuthError::ProviderToken(refusal)
+        };
+        let config = sso::get(&self.db).await?;
+        let settings = &config.settings;
+        if !settings.enabled || !settings.accept_access_tokens {
+            return Err(refused(Refusal::TokenFormatNotAccepted, "access tokens are not accepted".into()));
+        }
+        let discovery =
+            self.oidc.discovery(&settings.issuer).await.map_err(|e| refused(Refusal::BadSignature, e.to_string()))?;
+        let claims = self.oidc.verified_claims(&settings.issuer, token).await.map_err(|(r, d)| refused(r, d))?;
+        if claims.scp.is_some() {
+            return Err(refused(Refusal::DelegatedToken, "the token carries scp: it stands for a person".into()));
+        }
+        let v1_audience = settings.app_id_uri.as_deref().filter(|_| settings.accept_v1_access_tokens);
+        let expect = Expectation {
+            issuer_template: &discovery.issuer,
+            audience: &settings.client_id,
+            v1_audience,
+            nonce: None,
+            allowed_tenant_ids: &settings.allowed_tenant_ids,
+        };
+        let (_, object_id) = claims::check(&claims, &expect, now).map_err(|r| refused(r, "the claims".into()))?;
+        let roles = TokenClaims { roles: claims.roles.clone(), ..TokenClaims::default() };
+        let grant = map_claims(&settings.rules, &roles).map_err(|r| refused(r, format!("roles {:?}", claims.roles)))?;
+        // Entra's object ids are GUIDs; another provider's get a stable id derived from theirs.
+        let id = uuid::Uuid::parse_str(&object_id).unwrap_or_else(|_| {
+            let digest = <sha2::Sha256 as sha2::Digest>::digest(object_id.as_bytes());
+            uuid::Uuid::from_bytes(digest[..16].try_into().unwrap_or_default())
+        });
+        let app = claims.azp.clone().or_else(|| claims.appid.clone()).unwrap_or_else(|| object_id.clone());
+        let principal =
+            Principal::new(PrincipalKind::Application, id, format!("app:{app}"), grant.role, grant.tenant_ids);
+        let expires_at = claims.exp.and_then(|exp| DateTime::from_timestamp(exp.floor() as i64, 0));
+        self.remember(key, Cached { loaded_at: now, principal: principal.clone(), session_epoch: 0, expires_at });
         Ok(principal)
     }
 

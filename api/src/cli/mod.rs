@@ -147,6 +147,10 @@ struct ServeArgs {
     /// the background work (the job runner's lease) over.
     #[arg(long, env = "SCOREGRC_JOB_LEASE_SECONDS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
     job_lease_seconds: u64,
+    /// The address people reach scoregrc at, e.g. https://grc.example.com: single sign-on's redirect URI is
+    /// built from it (register `<url>/api/v1/auth/sso/callback` at the provider). Unset, each request's Host.
+    #[arg(long, env = "SCOREGRC_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -213,6 +217,13 @@ impl Cli {
                     .map(|o| crate::http::security_headers::check_origin(o.trim()))
                     .collect::<Result<_, _>>()
                     .map_err(|e| anyhow::anyhow!("--cors-origin {e}"))?;
+                config.public_url = match args.public_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                    Some(url) => Some(
+                        crate::http::security_headers::check_origin(url.trim_end_matches('/'))
+                            .map_err(|e| anyhow::anyhow!("--public-url {e}"))?,
+                    ),
+                    None => None,
+                };
                 serve(config, clock).await
             }
             Command::Migrate => {

@@ -41,6 +41,8 @@ pub enum ActorKind {
     User,
     /// Automation with a service token.
     ServiceToken,
+    /// Automation with an access token from the single sign-on provider (a client-credentials application).
+    Application,
     /// The service itself, or an operator at the command line.
     System,
 }
@@ -51,6 +53,7 @@ impl ActorKind {
         match self {
             ActorKind::User => "user",
             ActorKind::ServiceToken => "service_token",
+            ActorKind::Application => "application",
             ActorKind::System => "system",
         }
     }
@@ -60,6 +63,7 @@ impl ActorKind {
         match s {
             "user" => ActorKind::User,
             "service_token" => ActorKind::ServiceToken,
+            "application" => ActorKind::Application,
             _ => ActorKind::System,
         }
     }

@@ -33,6 +33,7 @@ pub mod service_token;
 pub mod sign_in_policy;
 pub mod sign_in_throttle;
 pub mod soa;
+pub mod sso;
 pub mod suggestion;
 pub mod totp;
 pub mod triage_workbook;

@@ -32,6 +32,8 @@ impl TenantScope {
 pub enum PrincipalKind {
     User,
     ServiceToken,
+    /// An application signed in with an access token from the single sign-on provider.
+    Application,
 }
 
 /// An authenticated caller, as read from the database for this request.
@@ -62,6 +64,7 @@ impl Principal {
         let kind = match self.kind {
             PrincipalKind::User => ActorKind::User,
             PrincipalKind::ServiceToken => ActorKind::ServiceToken,
+            PrincipalKind::Application => ActorKind::Application,
         };
         Actor { kind, id: Some(self.id.to_string()), name: self.name.clone() }
     }

@@ -148,7 +148,7 @@ pub(super) async fn record_failure(
     Ok(())
 }
 
-async fn issue_session(state: &AppState, user: &crate::entities::user::Model) -> Reply<LoginResponse> {
+pub(super) async fn issue_session(state: &AppState, user: &crate::entities::user::Model) -> Reply<LoginResponse> {
     let now = state.clock.now();
     let ttl = Duration::from_std(state.config.session_ttl).unwrap_or_else(|_| Duration::hours(12));
     let expires_at = now + ttl;

@@ -42,6 +42,8 @@ pub mod second_factor;
 pub mod security_headers;
 pub mod seed_ui;
 pub mod soa;
+pub mod sso;
+pub mod sso_settings;
 pub mod sync;
 pub mod tenant_frameworks;
 pub mod tenants;
@@ -82,6 +84,8 @@ fn configure_api(cfg: &mut ServiceConfig) {
     // Inside the scope, so `/api/v1/*` stays one tree; not itself part of the document it serves.
     cfg.route("/openapi.json", aweb::get().to(serve_openapi))
         .configure(auth::configure)
+        .configure(sso::configure)
+        .configure(sso_settings::configure)
         .configure(second_factor::configure)
         .configure(download_tokens::configure)
         .configure(tenants::configure)

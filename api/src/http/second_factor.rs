@@ -39,7 +39,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 fn person(caller: AnyPrincipal) -> Reply<Principal> {
     match caller.0.kind {
         PrincipalKind::User => Ok(caller.0),
-        PrincipalKind::ServiceToken => Err(ApiError::Forbidden("Service tokens have no second factor.".into())),
+        PrincipalKind::ServiceToken | PrincipalKind::Application => {
+            Err(ApiError::Forbidden("Service tokens and applications have no second factor.".into()))
+        }
     }
 }
 

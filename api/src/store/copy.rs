@@ -21,11 +21,11 @@ use super::{StoreError, begin_snapshot, begin_write};
 use crate::entities::{
     alert, alert_channel, alert_delivery, api_token, api_token_tenant, audit_log, board_report, catalog_update,
     catalog_version, connector, default_mapping, download_token, evidence_blob, evidence_blob_chunk, evidence_item,
-    framework, framework_control, graph_write_back, import_run, item_note, item_ownership, job, lease, list_change,
-    mapping_override, mapping_review, notification, rating, rating_change, recommendation, recommendation_source,
-    risk_acceptance, risk_acceptance_event, risk_acceptance_item, roadmap, roadmap_dependency, roadmap_event,
-    roadmap_item, score_snapshot, setting, sign_in_failure, soa_statement, status_change, tenant, tenant_membership,
-    user, user_second_factor,
+    external_identity, framework, framework_control, graph_write_back, import_run, item_note, item_ownership, job,
+    lease, list_change, mapping_override, mapping_review, notification, rating, rating_change, recommendation,
+    recommendation_source, risk_acceptance, risk_acceptance_event, risk_acceptance_item, roadmap, roadmap_dependency,
+    roadmap_event, roadmap_item, score_snapshot, setting, sign_in_failure, soa_statement, sso_attempt, sso_code,
+    status_change, tenant, tenant_membership, user, user_second_factor,
 };
 
 /// Rows per insert statement, unless the table's width or its own limit asks for fewer.
@@ -267,6 +267,9 @@ fn tables() -> Vec<Table> {
         table::<lease::Entity>(),
         table::<sign_in_failure::Entity>(),
         table::<download_token::Entity>(),
+        table::<external_identity::Entity>(),
+        table::<sso_attempt::Entity>(),
+        table::<sso_code::Entity>(),
         // Last: the triggers write it while the tables above are copied.
         table::<list_change::Entity>(),
     ];

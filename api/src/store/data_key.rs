@@ -86,6 +86,7 @@ pub async fn reseal_all(
     done.second_factors = super::second_factors::reseal(&tx, old, new).await?;
     done.download_tokens_deleted = super::download_tokens::delete_all(&tx).await?;
     done.sign_in_failures_forgotten = super::sign_in_failures::forget_all(&tx).await?;
+    super::sso::forget_all_in_flight(&tx).await?;
     record(&tx, now, old, new, done).await?;
     tx.commit().await?;
     Ok(done)

@@ -102,16 +102,28 @@ pub async fn revoke(
     user: UserId,
 ) -> Result<(), StoreError> {
     let tx = begin_write(db).await?;
+    revoke_in(&tx, actor, now, tenant, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes membership inside a caller's transaction.
+pub async fn revoke_in(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<(), StoreError> {
     let existing = tenant_membership::Entity::find_by_id((tenant.0, user.0))
-        .one(&tx)
+        .one(conn)
         .await?
         .ok_or(StoreError::NotFound("membership"))?;
-    let member = user::Entity::find_by_id(user.0).one(&tx).await?.ok_or(StoreError::NotFound("user"))?;
-    tenant_membership::Entity::delete_by_id((existing.tenant_id, existing.user_id)).exec(&tx).await?;
+    let member = user::Entity::find_by_id(user.0).one(conn).await?.ok_or(StoreError::NotFound("user"))?;
+    tenant_membership::Entity::delete_by_id((existing.tenant_id, existing.user_id)).exec(conn).await?;
     let change =
         Change::new(Chain::Tenant(tenant), actor, "membership", user, "revoke").before(member_snapshot(user, &member));
-    audit::append(&tx, now, change).await?;
-    tx.commit().await?;
+    audit::append(conn, now, change).await?;
     Ok(())
 }
 

@@ -43,6 +43,7 @@ pub mod settings;
 pub mod sign_in_failures;
 pub mod sign_in_policy;
 pub mod soa;
+pub mod sso;
 pub mod statuses;
 pub mod sync_schedule;
 pub mod tenants;

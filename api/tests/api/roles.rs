@@ -8,7 +8,17 @@ use crate::helpers::{TestApp, json_of, spawn_app};
 
 const ROLES: [&str; 5] = ["auditor", "engineer", "it_manager", "ciso", "admin"];
 /// The only operations allowed to need no credentials.
-const PUBLIC_OPERATIONS: [&str; 5] = ["login", "healthz", "readyz", "prometheus_metrics", "signing_key"];
+const PUBLIC_OPERATIONS: [&str; 9] = [
+    "login",
+    "healthz",
+    "readyz",
+    "prometheus_metrics",
+    "signing_key",
+    "sso_status",
+    "sso_start",
+    "sso_callback",
+    "sso_exchange",
+];
 
 struct Operation {
     method: Method,
@@ -65,6 +75,7 @@ struct Ids<'a> {
     channel: &'a str,
     notification: &'a str,
     evidence: &'a str,
+    identity: &'a str,
 }
 
 fn fill(path: &str, ids: &Ids<'_>) -> String {
@@ -83,6 +94,7 @@ fn fill(path: &str, ids: &Ids<'_>) -> String {
         .replace("{framework}", "iso27001")
         .replace("{control_id}", "5.17")
         .replace("{evidence_id}", ids.evidence)
+        .replace("{identity_id}", ids.identity)
         .replace("{actionId}", "AdminMFAV2")
         // No such write-back: allowed roles get 404, which the matrix accepts for writes.
         .replace("{write_back_id}", "01900000-0000-7000-8000-000000000001");
@@ -174,6 +186,11 @@ async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_sa
     let uploaded = crate::evidence::upload(&app, &tenant, &target.token, shot, "image/png", "m.png", &fields).await;
     assert_eq!(uploaded.status(), StatusCode::CREATED);
     let evidence = json_of(uploaded).await["id"].as_str().unwrap().to_owned();
+    // An external identity linked to the target, so reads of it are 200.
+    let link = serde_json::json!({"issuer": "https://login.example.com/{tenantid}/v2.0", "tenant_id": "t-1", "object_id": "o-1"});
+    let linked = app.post(&format!("/api/v1/users/{}/identities", target.id), &app.admin_token, &link).await;
+    assert_eq!(linked.status(), StatusCode::CREATED);
+    let identity = json_of(linked).await["id"].as_str().unwrap().to_owned();
     let ids = Ids {
         tenant: &tenant,
         user: &target.id,
@@ -185,10 +202,14 @@ async fn every_route_answers_401_403_or_success_exactly_as_its_declared_roles_sa
         channel: &channel,
         notification: &notification,
         evidence: &evidence,
+        identity: &identity,
     };
 
     let mut failures = Vec::new();
-    for op in operations(&spec(&app).await) {
+    let mut ops = operations(&spec(&app).await);
+    // Deletes last, so the reads of what they delete are checked first.
+    ops.sort_by_key(|op| op.method == Method::DELETE);
+    for op in ops {
         let path = fill(&op.path, &ids);
         let anonymous = call(&app, &op, &path, "").await;
         let Some(roles) = &op.roles else {
@@ -245,6 +266,7 @@ async fn a_member_of_tenant_a_gets_404_for_every_tenant_scoped_route_of_tenant_b
         channel: some_id,
         notification: some_id,
         evidence: some_id,
+        identity: some_id,
     };
 
     let mut failures = Vec::new();

@@ -26,9 +26,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 # Never fuzzed: sign-in (bad credentials lock accounts and the client address), the password change (it would change
-# the admin's password), and starting the Graph / Defender imports (jobs that call Microsoft with whatever connector
-# settings the fuzzer stored).
-EXCLUDED_OPERATIONS = ["login", "change_password", "start_graph_import", "start_defender_import"]
+# the admin's password), starting the Graph / Defender imports (jobs that call Microsoft with whatever connector
+# settings the fuzzer stored), and starting a single sign-on or checking its provider (they call whatever issuer the
+# fuzzer stored).
+EXCLUDED_OPERATIONS = ["login", "change_password", "start_graph_import", "start_defender_import", "sso_start",
+                       "check_sso_provider"]
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
 
