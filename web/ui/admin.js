@@ -1,12 +1,13 @@
-// Administration: accounts and their roles (and a reset of their two-step sign-in), the sign-in policy, service
-// tokens (the secret shown once), the Graph connector (its secret write-only), alert channels with a test button,
-// and the tenant's audit scope and priority rules.
+// Administration: accounts and their roles (and a reset of their two-step sign-in, and their single sign-on
+// identities), the sign-in policy and single sign-on, service tokens (the secret shown once), the Graph connector
+// (its secret write-only), alert channels with a test button, and the tenant's audit scope and priority rules.
 // Accounts, tokens, connectors and channels are the admin's; audit scope and rules the CISO's and the admin's.
 
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import htm from 'htm';
 import { api } from './api.js';
+import { Identities, SingleSignOn } from './sso_admin.js';
 
 const html = htm.bind(h);
 const ROLES = ['engineer', 'it_manager', 'ciso', 'auditor', 'admin'];
@@ -24,6 +25,7 @@ function useLoad(path) {
 function Users({ tenant }) {
   const [page, reload, error, setError] = useLoad('/users?limit=500');
   const [resetting, setResetting] = useState(null);
+  const [identities, setIdentities] = useState(null);
   function reset(user, event) {
     event.preventDefault();
     const new_password = new FormData(event.currentTarget).get('password');
@@ -53,12 +55,14 @@ function Users({ tenant }) {
           : html`<button type="button" class="link" onClick=${() => run(() => api(`/tenants/${tenant.id}/members/${u.id}`, { method: 'PUT' }))}>add</button>`}</td>
         <td><button type="button" class="link" onClick=${() => patch(u, { disabled: !u.disabled })}>${u.disabled ? 'disabled: enable' : 'enabled: disable'}</button>
           <button type="button" class="link" onClick=${() => setResetting(u.id)}>reset password</button>
+          <button type="button" class="link" aria-expanded=${identities === u.id} aria-label=${`sign-in identities of ${u.username}`}
+            onClick=${() => setIdentities(identities === u.id ? null : u.id)}>sign-in identities</button>
           ${u.second_factor && html` · two-step on <button type="button" class="link" aria-label=${`Reset the two-step sign-in of ${u.username}`}
             onClick=${() => run(() => api(`/users/${u.id}/second-factor`, { method: 'DELETE' }))}>reset two-step</button>`}
           ${resetting === u.id && html`<form class="inline" onSubmit=${(e) => reset(u, e)}>
             <label>Temporary password <input name="password" type="password" autocomplete="new-password" required minlength="12" /></label>
             <button type="submit">Reset</button></form>`}</td>
-      </tr>`)}</tbody></table></div>
+      </tr>${identities === u.id && html`<tr><td colspan="4"><${Identities} user=${u} /></td></tr>`}`)}</tbody></table></div>
     <form class="inline" onSubmit=${create}>
       <label>Username <input name="username" required /></label>
       <label>Display name <input name="display_name" /></label>
@@ -323,6 +327,7 @@ export function Admin({ tenant, me }) {
     <section class="grid">
       ${me.role === 'admin' && html`<${Users} tenant=${tenant} />`}
       ${me.role === 'admin' && html`<${SignInPolicy} />`}
+      ${me.role === 'admin' && html`<${SingleSignOn} />`}
       ${me.role === 'admin' && html`<${Tenants} />`}
       ${me.role === 'admin' && html`<${Tokens} tenant=${tenant} />`}
       ${me.role === 'admin' && html`<${Connector} tenant=${tenant} />`}

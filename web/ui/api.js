@@ -50,6 +50,17 @@ export async function signIn(username, password, second = {}) {
 }
 
 /**
+ * Trades the one-time code a single sign-on left in the location (`#sso-code=…`) for a session, kept as `signIn`
+ * keeps it. It replaces whatever session the tab had: that one is dropped first, so the exchange is sent without it.
+ */
+export async function signInWithCode(code) {
+  signOut();
+  const session = await api('/auth/sso/exchange', { method: 'POST', body: { code } });
+  sessionStorage.setItem(TOKEN, session.token);
+  return session;
+}
+
+/**
  * Starts a browser download of `path` (plus `query`, e.g. `from=…&to=…`) without putting the session token in a
  * URL: a single-use token valid for 60 seconds is asked for first.
  */

@@ -1,5 +1,6 @@
-// The app shell: sign-in (with the code of two-step sign-in when the account asks for it), the signed-in frame (who,
-// tenant switcher, sign-out, navigation) and hash routing. A session that must enrol a second factor sees only that.
+// The app shell: sign-in (with the code of two-step sign-in when the account asks for it, or through the organisation's
+// single sign-on), the signed-in frame (who, tenant switcher, sign-out, navigation) and hash routing. A session that
+// must enrol a second factor sees only that.
 
 import { h, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -14,6 +15,7 @@ import { Register } from './register.js';
 import { Roadmap } from './roadmap.js';
 import { Security } from './security.js';
 import { Soa } from './soa.js';
+import { completeSingleSignOn, SsoButton } from './sso.js';
 import { Triage } from './triage.js';
 
 const html = htm.bind(h);
@@ -62,7 +64,9 @@ function SecondStep({ factor, setFactor }) {
       ${other === 'recovery' ? 'Use a recovery code instead' : 'Use a code from the app instead'}</button>`;
 }
 
-function SignIn({ onSignedIn }) {
+/** The password form (always there: the break-glass way in) and, under it, the single sign-on button when it is on;
+ * `notice` says why a single sign-on that came back did not sign in. */
+function SignIn({ onSignedIn, notice }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
   const [factor, setFactor] = useState(null);
@@ -87,6 +91,7 @@ function SignIn({ onSignedIn }) {
     <main class="narrow">
       <h1>scoregrc</h1>
       <p class="lead">Secure Score governance, risk and compliance.</p>
+      ${notice && html`<p id="sso-error" class="error" role="alert">${notice}</p>`}
       <form class="card stack" onSubmit=${submit} aria-describedby=${error ? 'sign-in-error' : undefined}>
         <h2>Sign in</h2>
         <label>Username <input name="username" autocomplete="username" required /></label>
@@ -95,6 +100,7 @@ function SignIn({ onSignedIn }) {
         ${error && html`<p id="sign-in-error" class="error" role="alert">${error}</p>`}
         <button type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
+      <${SsoButton} />
     </main>`;
 }
 
@@ -161,6 +167,7 @@ function Shell({ me, onSignOut, onChanged }) {
 function App() {
   const [me, setMe] = useState(null);
   const [checked, setChecked] = useState(false);
+  const [ssoNotice, setSsoNotice] = useState(null);
   async function load() {
     if (!token()) {
       setMe(null);
@@ -176,13 +183,21 @@ function App() {
     setChecked(true);
   }
   useEffect(() => {
-    load();
+    // A single sign-on comes back as a new page load with its code in the location; a code put in the location of
+    // a page already open (by hand) is taken the same way.
+    const sso = () => completeSingleSignOn().then((notice) => { setSsoNotice(notice); load(); });
+    const coded = () => { if (location.hash.startsWith('#sso-code=')) sso(); };
+    sso();
     const out = () => setMe(null);
     window.addEventListener('scoregrc:signed-out', out);
-    return () => window.removeEventListener('scoregrc:signed-out', out);
+    window.addEventListener('hashchange', coded);
+    return () => {
+      window.removeEventListener('scoregrc:signed-out', out);
+      window.removeEventListener('hashchange', coded);
+    };
   }, []);
   if (!checked) return null;
-  if (!me) return html`<${SignIn} onSignedIn=${load} />`;
+  if (!me) return html`<${SignIn} onSignedIn=${load} notice=${ssoNotice} />`;
   const out = () => { signOut(); sessionStorage.removeItem(TENANT); setMe(null); };
   if (me.must_enrol_second_factor) return html`<${Enrolment} me=${me} onSignOut=${out} onChanged=${load} />`;
   return html`<${Shell} me=${me} onSignOut=${out} onChanged=${load} />`;

@@ -71,6 +71,7 @@ mod triage;
 mod triage_workbook;
 mod triage_workbook_refused;
 mod users;
+mod web_sso;
 mod web_ui;
 mod webhook_receiver;
 mod weekly_review;

@@ -79,10 +79,20 @@ impl SsoSettings {
         self.client_id = self.client_id.trim().to_owned();
         self.button_label = self.button_label.trim().to_owned();
         self.app_id_uri = self.app_id_uri.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
-        self.allowed_tenant_ids =
-            self.allowed_tenant_ids.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect();
-        self.allowed_tenant_ids.sort();
-        self.allowed_tenant_ids.dedup();
+        // Checked at the index they were sent at, then blanks and repeats dropped, order kept.
+        for (i, tid) in self.allowed_tenant_ids.iter().enumerate() {
+            let fits = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.');
+            let tid = tid.trim();
+            if tid.len() > 64 || !tid.chars().all(fits) {
+                violations.add(format!("allowed_tenant_ids[{i}]"), "must be a directory (tenant) id, e.g. a GUID");
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        self.allowed_tenant_ids = std::mem::take(&mut self.allowed_tenant_ids)
+            .into_iter()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty() && seen.insert(t.clone()))
+            .collect();
         if !self.issuer.is_empty() || self.enabled {
             violations.check(check_issuer(&self.issuer));
         }
@@ -95,12 +105,6 @@ impl SsoSettings {
         if self.allowed_tenant_ids.len() > MAX_ALLOWED_TENANTS {
             violations.add("allowed_tenant_ids", format!("may list at most {MAX_ALLOWED_TENANTS} directories"));
         }
-        for (i, tid) in self.allowed_tenant_ids.iter().enumerate() {
-            let fits = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.');
-            if tid.len() > 64 || !tid.chars().all(fits) {
-                violations.add(format!("allowed_tenant_ids[{i}]"), "must be a directory (tenant) id, e.g. a GUID");
-            }
-        }
         if self.rules.len() > MAX_RULES {
             violations.add("rules", format!("may hold at most {MAX_RULES} rules"));
         }
@@ -109,8 +113,6 @@ impl SsoSettings {
             if rule.value.is_empty() || rule.value.chars().count() > 256 {
                 violations.add(format!("rules[{i}].value"), "must be 1 to 256 characters");
             }
-            rule.tenant_ids.sort_by_key(|t| t.0);
-            rule.tenant_ids.dedup();
         }
         if self.accept_v1_access_tokens && self.app_id_uri.is_none() {
             violations.add("app_id_uri", "is required to accept v1 access tokens: it is their audience");
@@ -190,14 +192,15 @@ mod tests {
     #[test]
     fn every_problem_is_reported_with_its_field() {
         let mut s = enabled();
-        s.allowed_tenant_ids = vec!["not a tid!".into()];
+        s.allowed_tenant_ids = vec![" ".into(), "zz-ok".into(), "not a tid!".into()];
         s.rules =
             vec![MappingRule { claim: ClaimKind::Group, value: " ".into(), role: Role::Auditor, tenant_ids: vec![] }];
         s.accept_v1_access_tokens = true;
         s.button_label = String::new();
         assert_eq!(
             fields(s.normalised()),
-            vec!["allowed_tenant_ids[0]", "rules[0].value", "app_id_uri", "button_label"]
+            vec!["allowed_tenant_ids[2]", "rules[0].value", "app_id_uri", "button_label"],
+            "each directory is named by the index it was sent at"
         );
     }
 }
