@@ -121,25 +121,42 @@ async fn an_account_disabled_in_scoregrc_is_refused_at_its_next_sign_in() {
 }
 
 #[tokio::test]
-async fn an_unknown_expired_or_used_state_is_refused_with_400() {
+async fn an_unknown_expired_or_used_state_is_refused_with_400_and_not_audited() {
     let (app, stub) = sso_app().await;
     let ada = engineer_sign_in(&app, &stub).await;
     stub.sign_in_as(&ada);
     let forged = url::Url::parse(&format!("{}/api/v1/auth/sso/callback?code=1.AXEAforged&state=forged", app.address));
     let forged = outcome(callback(&app, &forged.unwrap()).await).await;
-    assert_refused(&app, forged, StatusCode::BAD_REQUEST, "unknown_state").await;
+    assert_eq!(forged, SignIn::Refused(StatusCode::BAD_REQUEST, "unknown_state".into()));
 
     let back = at_provider(&app, &start(&app).await).await;
     assert!(matches!(outcome(callback(&app, &back).await).await, SignIn::Code(_)));
     let replayed = outcome(callback(&app, &back).await).await;
-    assert_refused(&app, replayed, StatusCode::BAD_REQUEST, "unknown_state").await;
+    assert_eq!(replayed, SignIn::Refused(StatusCode::BAD_REQUEST, "unknown_state".into()));
 
-    // A sign-in left at the provider for a day is not finished later.
+    // A sign-in left at the provider for longer than its ten minutes is not finished later.
     let authorize = start(&app).await;
-    app.clock.advance(chrono::TimeDelta::days(1));
+    app.clock.advance(chrono::TimeDelta::minutes(11));
     let late = outcome(callback(&app, &at_provider(&app, &authorize).await).await).await;
-    assert_refused(&app, late, StatusCode::BAD_REQUEST, "unknown_state").await;
+    assert_eq!(late, SignIn::Refused(StatusCode::BAD_REQUEST, "unknown_state".into()));
     assert_eq!(stub.get(|s| s.redeemed), 1, "codes of refused states are never redeemed");
+    // Anyone can send a made-up state: those are not worth a row each in the trail.
+    assert!(audit_rows(&app, "sso", "refused").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_refusal_answers_a_problem_to_a_client_that_is_not_a_browser() {
+    let (app, stub) = sso_app().await;
+    let ada = engineer_sign_in(&app, &stub).await;
+    stub.sign_in_as(&ada);
+    stub.set(|s| s.tamper = Tamper::WrongAudience);
+    let back = at_provider(&app, &start(&app).await).await;
+    let path = format!("{}?{}", back.path(), back.query().unwrap());
+    let response = app.get(&path, "").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
+    assert!(json_of(response).await["detail"].as_str().unwrap().contains("wrong_audience"));
+    assert_eq!(audit_rows(&app, "sso", "refused").await.len(), 1);
 }
 
 #[tokio::test]

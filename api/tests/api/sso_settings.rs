@@ -23,8 +23,8 @@ async fn sso_is_off_until_an_admin_turns_it_on() {
     let app = spawn_app().await;
     let stored = json_of(app.get("/api/v1/sso-settings", &app.admin_token).await).await;
     assert_eq!(stored["version"], 0);
-    assert_eq!((&stored["value"]["enabled"], &stored["value"]["client_secret_set"]), (&json!(false), &json!(false)));
-    let redirect = stored["value"]["redirect_uri"].as_str().unwrap();
+    assert_eq!((&stored["enabled"], &stored["client_secret_set"]), (&json!(false), &json!(false)));
+    let redirect = stored["redirect_uri"].as_str().unwrap();
     assert!(redirect.starts_with("http") && redirect.ends_with("/api/v1/auth/sso/callback"), "{redirect}");
     assert_eq!(json_of(app.get("/api/v1/auth/sso", "").await).await["enabled"], false);
     let start = app.get("/api/v1/auth/sso/start", "").await;
@@ -38,19 +38,19 @@ async fn the_settings_are_checked_field_by_field() {
     let mut bad = settings(&stub, json!([]));
     bad["issuer"] = json!("http://login.example.com/organizations/v2.0");
     bad["client_id"] = json!("  ");
-    bad["client_secret"] = json!(null);
     bad["allowed_tenant_ids"] = json!(["not a tenant id!"]);
     bad["accept_v1_access_tokens"] = json!(true);
     let errors = fields(put_settings(&app, bad).await).await;
-    for part in ["issuer", "client_id", "client_secret", "allowed_tenant_ids", "app_id_uri"] {
+    for part in ["issuer", "client_id", "allowed_tenant_ids", "app_id_uri"] {
         assert!(names(&errors, part), "{part} is reported in {errors:?}");
     }
+    let mut no_secret = settings(&stub, json!([]));
+    no_secret["client_secret"] = json!(null);
+    assert_eq!(fields(put_settings(&app, no_secret).await).await, ["client_secret"], "required to turn SSO on");
     let elsewhere = uuid::Uuid::new_v4().to_string();
     let unknown_tenant = settings(&stub, json!([rule("role", "Scoregrc.Ciso", "ciso", &[&elsewhere])]));
     let errors = fields(put_settings(&app, unknown_tenant).await).await;
     assert!(errors.iter().any(|f| f.starts_with("rules") && f.contains("tenant_ids")), "{errors:?}");
-    let unknown_role = settings(&stub, json!([rule("role", "Scoregrc.Boss", "overlord", &[])]));
-    assert!(names(&fields(put_settings(&app, unknown_role).await).await, "role"));
     let https_elsewhere = json!("https://login.microsoftonline.com/organizations/v2.0");
     let mut fine = settings(&stub, json!([]));
     fine["issuer"] = https_elsewhere;
@@ -64,6 +64,18 @@ async fn the_settings_are_checked_field_by_field() {
     assert_eq!(put.status(), StatusCode::PRECONDITION_FAILED);
 }
 
+/// The admin must learn which rule names a role scoregrc does not have, not just that the body is wrong.
+#[tokio::test]
+async fn an_unknown_role_in_a_rule_is_named_in_the_422() {
+    let (app, stub) = sso_app().await;
+    let rules = json!([rule("role", "Scoregrc.Ciso", "ciso", &[]), rule("role", "Scoregrc.Boss", "overlord", &[])]);
+    let response = put_settings(&app, settings(&stub, rules)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem = json_of(response).await;
+    let field = problem["errors"][0]["field"].as_str().unwrap();
+    assert!(field.starts_with("rules") && field.contains("role"), "{problem}");
+}
+
 #[tokio::test]
 async fn the_client_secret_is_kept_but_never_answered_or_audited() {
     let (app, stub) = sso_app().await;
@@ -73,7 +85,7 @@ async fn the_client_secret_is_kept_but_never_answered_or_audited() {
     assert_eq!(put.status(), StatusCode::OK);
     let text = put.text().await.unwrap();
     assert!(!text.contains(CLIENT_SECRET), "{text}");
-    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["value"]["client_secret_set"], true);
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["client_secret_set"], true);
     for path in ["/api/v1/sso-settings", "/api/v1/audit?entity=setting&limit=500"] {
         let text = app.get(path, &app.admin_token).await.text().await.unwrap();
         assert!(!text.contains(CLIENT_SECRET) && !text.contains("Qx8~"), "{path}: {text}");
@@ -126,17 +138,20 @@ async fn the_check_reads_the_providers_metadata_and_keys_now() {
     let report = json_of(report).await;
     assert_eq!(report["issuer"], stub.issuer_template());
     assert_eq!(report["token_endpoint"], stub.token_endpoint());
-    assert_eq!(report["signing_keys"], 1);
+    assert_eq!((&report["reachable"], &report["signing_keys"]), (&json!(true), &json!(1)));
     let fetched = stub.jwks_requests();
     stub.rotate_keys(false);
     assert_eq!(json_of(check(&app).await.unwrap()).await["signing_keys"], 2);
     assert_eq!(stub.jwks_requests(), fetched + 1, "the check fetches now, whatever is cached");
 
+    // A provider that does not answer: the check worked, and says what failed.
     body["issuer"] = json!("http://127.0.0.1:9/organizations/v2.0");
     configure(&app, body).await;
     let failed = check(&app).await.unwrap();
-    assert_eq!(failed.status(), StatusCode::BAD_GATEWAY);
-    assert!(failed.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
+    assert_eq!(failed.status(), StatusCode::OK);
+    let failed = json_of(failed).await;
+    assert_eq!((&failed["reachable"], &failed["signing_keys"]), (&json!(false), &json!(0)));
+    assert!(failed["problem"].as_str().unwrap().contains("127.0.0.1:9"), "{failed}");
 }
 
 #[tokio::test]

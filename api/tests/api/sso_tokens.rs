@@ -111,7 +111,6 @@ async fn tokens_for_people_other_apps_other_directories_or_other_times_are_refus
     assert_eq!(app.get("/api/v1/me", &stub.app_token(&daemon, &Tamper::None)).await.status(), StatusCode::OK);
     let refused = [
         ("delegated (scp)", stub.delegated_token(&ada, &Tamper::None)),
-        ("an ID token", stub.id_token(&ada, "n-1", &Tamper::None)),
         ("Graph's token", stub.provider.graph_token(&ada)),
         ("expired", stub.app_token(&daemon, &Tamper::Expired)),
         ("expired 90 s ago", stub.app_token(&daemon, &Tamper::Claims(json!({"exp": now - 90})))),
@@ -165,4 +164,19 @@ async fn a_new_signing_key_is_fetched_once_and_another_unknown_kid_within_a_minu
     session(&app, &stub, &ada).await;
     assert_eq!(stub.jwks_requests(), fetched + 2);
     assert_eq!(app.get("/api/v1/me", &token).await.status(), StatusCode::OK);
+}
+
+/// An ID token is for the client that signed the person in, not a credential for its API: it has the API's
+/// audience and issuer, no `scp` and maybe app roles, so only its kind tells it apart (no `azp`/`appid`, a
+/// `nonce`, a pairwise `sub` unlike `oid`, no `idtyp: app`).
+#[tokio::test]
+async fn an_id_token_is_not_accepted_as_an_access_token() {
+    let (app, stub) = sso_app().await;
+    let a = app.create_tenant("A").await;
+    configure(&app, automation(&stub, &a)).await;
+    let ada = StubUser::new("ada").with_roles(&["Scoregrc.Automation"]);
+    let id_token = stub.id_token(&ada, "n-1", &Tamper::None);
+    let response = app.get("/api/v1/me", &id_token).await;
+    let status = response.status();
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "an ID token as a bearer: {}", response.text().await.unwrap());
 }
