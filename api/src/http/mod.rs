@@ -20,6 +20,7 @@ pub mod evidence_pack;
 pub mod extract;
 pub mod frameworks;
 pub mod health;
+pub mod identities;
 pub mod imports;
 pub mod mappings;
 pub mod metrics;
@@ -86,6 +87,7 @@ fn configure_api(cfg: &mut ServiceConfig) {
         .configure(auth::configure)
         .configure(sso::configure)
         .configure(sso_settings::configure)
+        .configure(identities::configure)
         .configure(second_factor::configure)
         .configure(download_tokens::configure)
         .configure(tenants::configure)

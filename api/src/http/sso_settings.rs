@@ -1,30 +1,24 @@
-//! Admin configuration of single sign-on (the client secret write-only), a check that reaches the provider, and
-//! the external identities linked to each user.
+//! Admin configuration of single sign-on (the client secret write-only) and a check that reaches the provider.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, get, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Administer, Caller, expected_version};
-use super::problem::{ApiError, Problem};
+use super::problem::Problem;
 use super::sso::redirect_uri;
-use super::{Body, PathOf, Reply};
+use super::{Body, Reply};
 use crate::domain::ValidationError;
-use crate::domain::ids::UserId;
-use crate::domain::sso::{MappingRule, SsoSettings};
+use crate::domain::error::Violations;
+use crate::domain::ids::TenantId;
+use crate::domain::role::Role;
+use crate::domain::sso::{ClaimKind, MappingRule, SsoSettings};
 use crate::state::AppState;
-use crate::store::sso::identities::{self, LinkedIdentity};
 use crate::store::sso::{self as stored, SsoConfig};
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(get_sso_settings)
-        .service(put_sso_settings)
-        .service(check_sso_provider)
-        .service(list_identities)
-        .service(link_identity)
-        .service(get_identity)
-        .service(unlink_identity);
+    cfg.service(get_sso_settings).service(put_sso_settings).service(check_sso_provider);
 }
 
 /// The single sign-on configuration as admins see it: everything but the client secret.
@@ -108,7 +102,7 @@ pub struct PutSsoSettings {
     #[serde(default)]
     pub allowed_tenant_ids: Vec<String>,
     #[serde(default)]
-    pub rules: Vec<MappingRule>,
+    pub rules: Vec<RuleInput>,
     #[serde(default)]
     pub accept_access_tokens: bool,
     #[serde(default)]
@@ -120,6 +114,52 @@ pub struct PutSsoSettings {
     pub button_label: Option<String>,
     /// The version the change is based on (or send `If-Match`); 0 for the first configuration.
     pub version: Option<i64>,
+}
+
+/// A mapping rule as sent: its claim and role read as text, so a wrong one is reported at its field
+/// (`rules[1].role`), not as an unreadable body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    /// `role` (a value of the token's `roles` claim) or `group` (a value of its `groups` claim).
+    #[schema(value_type = ClaimKind)]
+    pub claim: String,
+    /// The app role's value (e.g. `Scoregrc.Ciso`) or the group's object id.
+    pub value: String,
+    /// The scoregrc role the rule gives.
+    #[schema(value_type = Role)]
+    pub role: String,
+    /// The scoregrc tenants the rule makes the person a member of.
+    #[serde(default)]
+    pub tenant_ids: Vec<TenantId>,
+}
+
+/// The rules as the domain takes them, each wrong claim or role named by its field.
+fn rules_from(input: Vec<RuleInput>) -> Result<Vec<MappingRule>, ValidationError> {
+    let mut violations = Violations::default();
+    let mut rules = Vec::with_capacity(input.len());
+    for (i, rule) in input.into_iter().enumerate() {
+        let claim = match rule.claim.trim() {
+            "role" => Some(ClaimKind::Role),
+            "group" => Some(ClaimKind::Group),
+            other => {
+                violations.add(format!("rules[{i}].claim"), format!("`{other}` is not a claim; use role or group"));
+                None
+            }
+        };
+        let role = match rule.role.trim().parse::<Role>() {
+            Ok(role) => Some(role),
+            Err(e) => {
+                let message = e.errors.into_iter().next().map(|f| f.message).unwrap_or_default();
+                violations.add(format!("rules[{i}].role"), message);
+                None
+            }
+        };
+        if let (Some(claim), Some(role)) = (claim, role) {
+            rules.push(MappingRule { claim, value: rule.value, role, tenant_ids: rule.tenant_ids });
+        }
+    }
+    violations.finish().map(|()| rules)
 }
 
 /// Replace the single sign-on configuration
@@ -150,12 +190,13 @@ async fn put_sso_settings(
 ) -> Reply<web::Json<SsoSettingsView>> {
     let body = body?.into_inner();
     let version = expected_version(&req, body.version)?;
+    let rules = rules_from(body.rules)?;
     let settings = SsoSettings {
         enabled: body.enabled,
         issuer: body.issuer,
         client_id: body.client_id,
         allowed_tenant_ids: body.allowed_tenant_ids,
-        rules: body.rules,
+        rules,
         accept_access_tokens: body.accept_access_tokens,
         accept_v1_access_tokens: body.accept_v1_access_tokens,
         app_id_uri: body.app_id_uri,
@@ -227,136 +268,4 @@ async fn check_sso_provider(
             signing_keys: 0,
         },
     }))
-}
-
-/// The identities that sign in as a user
-#[utoipa::path(
-    tag = "users",
-    params(("user_id" = uuid::Uuid, Path)),
-    responses(
-        (status = 200, body = Vec<LinkedIdentity>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = ["admin"]))
-)]
-#[get("/users/{user_id}/identities")]
-async fn list_identities(
-    state: web::Data<AppState>,
-    _caller: Caller<Administer>,
-    path: PathOf<uuid::Uuid>,
-) -> Reply<web::Json<Vec<LinkedIdentity>>> {
-    let id = UserId(path?.into_inner());
-    crate::store::users::find(&state.db, id).await?.ok_or(ApiError::NotFound("user"))?;
-    Ok(web::Json(identities::list(&state.db, id).await?))
-}
-
-/// An identity at the provider to link.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0",
-    "tenant_id": "72f988bf-86f1-41af-91ab-2d7cd011db47",
-    "object_id": "00000000-0000-0000-0000-000000000001"
-}))]
-pub struct LinkIdentity {
-    /// The provider's issuer as its discovery document names it (see `POST /sso-settings/check`).
-    pub issuer: String,
-    /// The directory (`tid`).
-    pub tenant_id: String,
-    /// The person's object id in that directory (`oid`).
-    pub object_id: String,
-}
-
-/// Link an identity to a user
-///
-/// The only way an existing account (a local one, say) signs in through the provider: an admin's decision,
-/// never a matching e-mail address. 409 when the identity already signs in as an account.
-#[utoipa::path(
-    tag = "users",
-    params(("user_id" = uuid::Uuid, Path)),
-    request_body = LinkIdentity,
-    responses(
-        (status = 201, body = LinkedIdentity, headers(("Location" = String, description = "The linked identity"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = ["admin"]))
-)]
-#[post("/users/{user_id}/identities")]
-async fn link_identity(
-    state: web::Data<AppState>,
-    caller: Caller<Administer>,
-    path: PathOf<uuid::Uuid>,
-    body: Body<LinkIdentity>,
-) -> Reply<HttpResponse> {
-    let id = UserId(path?.into_inner());
-    let body = body?.into_inner();
-    let mut violations = crate::domain::error::Violations::default();
-    let (issuer, tenant_id, object_id) =
-        (body.issuer.trim(), body.tenant_id.trim().to_lowercase(), body.object_id.trim().to_owned());
-    for (field, value) in [("issuer", issuer), ("tenant_id", tenant_id.as_str()), ("object_id", object_id.as_str())] {
-        if value.is_empty() || value.chars().count() > 256 {
-            violations.add(field, "must be 1 to 256 characters");
-        }
-    }
-    violations.finish()?;
-    let linked =
-        identities::link(&state.db, &caller.principal.actor(), state.clock.now(), id, issuer, &tenant_id, &object_id)
-            .await?;
-    let location = format!("/api/v1/users/{}/identities/{}", id, linked.id);
-    Ok(HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, location)).json(linked))
-}
-
-/// One identity linked to a user
-#[utoipa::path(
-    tag = "users",
-    params(("user_id" = uuid::Uuid, Path), ("identity_id" = uuid::Uuid, Path)),
-    responses(
-        (status = 200, body = LinkedIdentity),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = ["admin"]))
-)]
-#[get("/users/{user_id}/identities/{identity_id}")]
-async fn get_identity(
-    state: web::Data<AppState>,
-    _caller: Caller<Administer>,
-    path: PathOf<(uuid::Uuid, uuid::Uuid)>,
-) -> Reply<web::Json<LinkedIdentity>> {
-    let (user, identity) = path?.into_inner();
-    let found = identities::list(&state.db, UserId(user)).await?.into_iter().find(|i| i.id == identity);
-    Ok(web::Json(found.ok_or(ApiError::NotFound("identity"))?))
-}
-
-/// Unlink an identity from a user
-///
-/// That identity's next sign-in creates a new account (or is refused by the mapping).
-#[utoipa::path(
-    tag = "users",
-    params(("user_id" = uuid::Uuid, Path), ("identity_id" = uuid::Uuid, Path)),
-    responses(
-        (status = 204),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = ["admin"]))
-)]
-#[delete("/users/{user_id}/identities/{identity_id}")]
-async fn unlink_identity(
-    state: web::Data<AppState>,
-    caller: Caller<Administer>,
-    path: PathOf<(uuid::Uuid, uuid::Uuid)>,
-) -> Reply<HttpResponse> {
-    let (user, identity) = path?.into_inner();
-    identities::unlink(&state.db, &caller.principal.actor(), state.clock.now(), UserId(user), identity).await?;
-    Ok(HttpResponse::NoContent().finish())
 }
