@@ -15,11 +15,11 @@
 // driver saved; SCOREGRC_SSO_PART; SCREENSHOTS.)
 
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { axeAuditor } from './axe.mjs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
 const base = process.env.SCOREGRC_URL;
 const admin = JSON.parse(process.env.SCOREGRC_ADMIN || 'null');
 const sso = JSON.parse(process.env.SCOREGRC_SSO || 'null');
@@ -39,7 +39,7 @@ const check = (ok, what) => { if (!ok) failures.push(what); };
 /** Every URL a page asked for or showed, and every session token handed out, to prove none met. */
 const visited = [];
 const sessions = [];
-const audited = { views: 0, passes: 0, minor: 0 };
+const { audited, audit } = axeAuditor(failures);
 
 /** The answers a step provokes on purpose: a refused code, the refusal pages, a refused setting. */
 const EXPECTED = [
@@ -88,18 +88,6 @@ async function session(page) {
   const token = await page.evaluate(() => sessionStorage.getItem('scoregrc.token'));
   if (token) sessions.push(token);
   return token;
-}
-
-/** axe-core over what `page` shows: no serious or critical WCAG 2.1 A/AA violation (needs a context without CSP). */
-async function audit(page, name) {
-  await page.addScriptTag({ content: axeSource });
-  const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
-  audited.views += 1;
-  audited.passes += result.passes.length;
-  audited.minor += result.violations.filter((x) => !['serious', 'critical'].includes(x.impact)).length;
-  for (const v of result.violations.filter((x) => ['serious', 'critical'].includes(x.impact))) {
-    failures.push(`accessibility, ${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  }
 }
 
 async function passwordSignIn(page) {

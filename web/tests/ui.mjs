@@ -8,10 +8,9 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { twoStep } from './two_step.mjs';
+import { axeAuditor } from './axe.mjs';
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const base = process.env.SCOREGRC_URL;
 const users = JSON.parse(process.env.SCOREGRC_USERS || '[]');
@@ -23,7 +22,7 @@ const failures = [];
 /** While set, the one refusal a step provokes on purpose (422 for a bad workbook) is not a problem. */
 let refusalExpected = false;
 /** What the accessibility audit looked at. */
-const audited = { views: 0, passes: 0, minor: 0 };
+const { audited, audit: axeAudit } = axeAuditor(failures);
 const check = (ok, what) => {
   if (!ok) failures.push(what);
 };
@@ -484,16 +483,7 @@ async function accessibility(user) {
   await page.goto(base);
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
-  const audit = async (name) => {
-    await page.addScriptTag({ content: axeSource });
-    const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
-    audited.views += 1;
-    audited.passes += result.passes.length;
-    audited.minor += result.violations.filter((x) => !['serious', 'critical'].includes(x.impact)).length;
-    for (const v of result.violations.filter((x) => ['serious', 'critical'].includes(x.impact))) {
-      failures.push(`accessibility, ${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-    }
-  };
+  const audit = (name) => axeAudit(page, name);
   await audit('sign-in');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('score-percent').waitFor({ timeout: WAIT });

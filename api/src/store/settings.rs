@@ -103,3 +103,27 @@ pub(crate) async fn put_sealed(
     }
     Ok(())
 }
+
+/// Writes platform setting `name` as the JSON of `value` at version `current_version + 1`: inserted when
+/// `current_version` is 0 (never set), else updated. The caller has checked the version it was based on.
+pub(crate) async fn put_versioned(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    name: &str,
+    value: &impl serde::Serialize,
+    current_version: i64,
+) -> Result<(), StoreError> {
+    let row = setting::ActiveModel {
+        scope: Set(PLATFORM.to_owned()),
+        key: Set(name.to_owned()),
+        value: Set(serde_json::to_string(value).unwrap_or_default()),
+        version: Set(current_version + 1),
+        updated_at: Set(now),
+    };
+    if current_version == 0 {
+        row.insert(conn).await?;
+    } else {
+        row.update(conn).await?;
+    }
+    Ok(())
+}

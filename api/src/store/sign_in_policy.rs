@@ -1,10 +1,11 @@
 //! The platform's sign-in policy, a versioned platform setting; absent = nothing more than a password required.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use super::audit::{self, Change};
 use super::error::require_version;
+use super::settings::put_versioned;
 use super::triage_settings::Versioned;
 use super::{StoreError, begin_write, second_factors};
 use crate::domain::audit::{Actor, Chain};
@@ -45,18 +46,7 @@ pub async fn set(
                 .into(),
         ));
     }
-    let row = setting::ActiveModel {
-        scope: Set(PLATFORM.to_owned()),
-        key: Set(KEY.to_owned()),
-        value: Set(serde_json::to_string(&policy).unwrap_or_default()),
-        version: Set(current.version + 1),
-        updated_at: Set(now),
-    };
-    if current.version == 0 {
-        row.insert(&tx).await?;
-    } else {
-        row.update(&tx).await?;
-    }
+    put_versioned(&tx, now, KEY, &policy, current.version).await?;
     let change = Change::new(Chain::Platform, actor, "setting", KEY, "update")
         .before(serde_json::to_value(current.value).unwrap_or_default())
         .after(serde_json::to_value(policy).unwrap_or_default());

@@ -2,7 +2,7 @@
 //! setting of its own (so a data-key rotation re-seals it with every other sealed setting).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
 use crate::domain::ValidationError;
 use crate::domain::audit::{Actor, Chain};
@@ -12,7 +12,7 @@ use crate::entities::{setting, tenant};
 use crate::secrets::DataKey;
 use crate::store::audit::{self, Change};
 use crate::store::error::require_version;
-use crate::store::settings::{put_sealed, sealed_purpose};
+use crate::store::settings::{put_sealed, put_versioned, sealed_purpose};
 use crate::store::{StoreError, begin_write};
 
 const PLATFORM: &str = "platform";
@@ -79,18 +79,7 @@ pub async fn set(
         violations.add("client_secret", "must be at most 1024 characters");
     }
     violations.finish().map_err(|e: ValidationError| StoreError::Invalid(e))?;
-    let row = setting::ActiveModel {
-        scope: Set(PLATFORM.to_owned()),
-        key: Set(KEY.to_owned()),
-        value: Set(serde_json::to_string(&settings).unwrap_or_default()),
-        version: Set(current.version + 1),
-        updated_at: Set(now),
-    };
-    if current.version == 0 {
-        row.insert(&tx).await?;
-    } else {
-        row.update(&tx).await?;
-    }
+    put_versioned(&tx, now, KEY, &settings, current.version).await?;
     if let Some(secret) = &new_secret {
         put_sealed(&tx, now, SECRET_KEY, key.seal(&sealed_purpose(SECRET_KEY), secret.as_bytes())?).await?;
     }
