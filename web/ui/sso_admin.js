@@ -41,9 +41,9 @@ function Field({ errors, name, label, control, children, sent }) {
   return html`<div class="field"><label>${label} ${control(tie)}</label>${children}${message}</div>`;
 }
 
-/** The Entra tenant ids of the text, one a line, as the service keeps them: trimmed, lower case, sorted, once each
- * (sent so, a refusal's index names the line at fault). */
-const tenantIds = (text) => [...new Set(text.split('\n').map((l) => l.trim().toLowerCase()).filter(Boolean))].sort();
+/** The Entra tenant ids of the text, one a line, as the service keeps them: trimmed, lower case, once each, in
+ * the order typed (a refusal's index names the entry as sent). */
+const tenantIds = (text) => [...new Set(text.split('\n').map((l) => l.trim().toLowerCase()).filter(Boolean))];
 
 /** The stored settings and their version from the service's answer (the settings with their `version`). */
 const versioned = ({ version, ...value }) => ({ value, version });
