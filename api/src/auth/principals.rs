@@ -188,6 +188,10 @@ impl Principals {
         let (_, object_id) = claims::check(&claims, &expect, now).map_err(|r| refused(r, "the claims".into()))?;
         let roles = TokenClaims { roles: claims.roles.clone(), ..TokenClaims::default() };
         let grant = map_claims(&settings.rules, &roles).map_err(|r| refused(r, format!("roles {:?}", claims.roles)))?;
+        // As with service tokens, automation never administers the platform: a mapping that says so is a mistake.
+        if grant.role == crate::domain::role::Role::Admin {
+            return Err(refused(Refusal::AdminApplication, format!("roles {:?} map to admin", claims.roles)));
+        }
         // Entra's object ids are GUIDs; another provider's get a stable id derived from theirs.
         let id = uuid::Uuid::parse_str(&object_id).unwrap_or_else(|_| {
             let digest = <sha2::Sha256 as sha2::Digest>::digest(object_id.as_bytes());

@@ -180,3 +180,19 @@ async fn an_id_token_is_not_accepted_as_an_access_token() {
     let status = response.status();
     assert_eq!(status, StatusCode::UNAUTHORIZED, "an ID token as a bearer: {}", response.text().await.unwrap());
 }
+
+/// Automation never administers the platform: a daemon whose app role maps to admin is refused, like a service
+/// token, which can never be issued as admin.
+#[tokio::test]
+async fn a_daemon_whose_role_maps_to_admin_is_refused() {
+    let (app, stub) = sso_app().await;
+    let a = app.create_tenant("A").await;
+    let mut body = automation(&stub, &a);
+    body["rules"].as_array_mut().unwrap().push(rule("role", "Scoregrc.Admin", "admin", &[]));
+    configure(&app, body).await;
+    let engineer = stub.app_token(&StubApp::new(&["Scoregrc.Automation"]), &Tamper::None);
+    assert_eq!(app.get("/api/v1/me", &engineer).await.status(), StatusCode::OK);
+    let admin = stub.app_token(&StubApp::new(&["Scoregrc.Automation", "Scoregrc.Admin"]), &Tamper::None);
+    assert_eq!(app.get("/api/v1/me", &admin).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/v1/users", &admin).await.status(), StatusCode::UNAUTHORIZED);
+}

@@ -41,6 +41,8 @@ pub enum Refusal {
     DelegatedToken,
     /// Access tokens are not accepted, or not in this (v1) format.
     TokenFormatNotAccepted,
+    /// The mapping would make an application an admin: automation never administers the platform.
+    AdminApplication,
 }
 
 impl Refusal {
@@ -64,6 +66,7 @@ impl Refusal {
             Refusal::MalformedToken => "malformed_token",
             Refusal::DelegatedToken => "delegated_token",
             Refusal::TokenFormatNotAccepted => "token_format_not_accepted",
+            Refusal::AdminApplication => "admin_application",
         }
     }
 
@@ -103,7 +106,9 @@ impl Refusal {
                  administrator to assign you a scoregrc role."
             }
             Refusal::AccountDisabled => "Your scoregrc account is disabled. Ask your administrator.",
-            Refusal::DelegatedToken | Refusal::TokenFormatNotAccepted => "This token is not accepted by scoregrc.",
+            Refusal::DelegatedToken | Refusal::TokenFormatNotAccepted | Refusal::AdminApplication => {
+                "This token is not accepted by scoregrc."
+            }
         }
     }
 }
