@@ -55,6 +55,8 @@ pub struct ProviderReturn {
     pub state: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+    /// The state the browser kept when the sign-in started (its cookie): the return must come to that browser.
+    pub browser_state: Option<String>,
 }
 
 /// A finished sign-in: the one-time code for the web UI and who signed in.
@@ -81,6 +83,13 @@ fn challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
+/// A started sign-in: where to send the browser, and the state for the browser to keep.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub authorize_url: String,
+    pub state: String,
+}
+
 /// Starts a sign-in: records the attempt and answers the provider's authorization URL to send the browser to.
 pub async fn start(
     db: &DatabaseConnection,
@@ -88,7 +97,7 @@ pub async fn start(
     oidc: &OidcClient,
     now: DateTime<Utc>,
     redirect_uri: &str,
-) -> Result<String, StartError> {
+) -> Result<Started, StartError> {
     let config = stored::get(db).await?;
     if !config.settings.enabled {
         return Err(StartError::NotEnabled);
@@ -118,7 +127,7 @@ pub async fn start(
         .append_pair("nonce", &nonce)
         .append_pair("code_challenge", &challenge(&verifier))
         .append_pair("code_challenge_method", "S256");
-    Ok(url.into())
+    Ok(Started { authorize_url: url.into(), state })
 }
 
 /// Finishes a sign-in from what the provider sent back. A return whose `state` matches no sign-in under way is
@@ -159,6 +168,12 @@ async fn complete(
     back: ProviderReturn,
 ) -> Result<Outcome, StoreError> {
     let nobody = serde_json::Value::Null;
+    // The state alone proves the provider answered this sign-in; the browser's copy proves it came back to the
+    // person who started it, not to someone sent an attacker's return link (login CSRF).
+    if back.browser_state.as_deref() != back.state.as_deref() {
+        let detail = "the browser that came back did not start this sign-in";
+        return Ok(Err((refused(Refusal::BrowserMismatch, detail), nobody)));
+    }
     if let Some(error) = back.error {
         let description: String = back.error_description.unwrap_or_default().chars().take(300).collect();
         return Ok(Err((refused(Refusal::ProviderError, format!("{error}: {description}")), nobody)));

@@ -19,6 +19,21 @@ use crate::store::{sso as stored, users};
 
 /// Where the provider sends the browser back, under the service's address.
 pub const CALLBACK_PATH: &str = "/api/v1/auth/sso/callback";
+/// The cookie in which the browser keeps the state of the sign-in it started, so the return is accepted only by
+/// that browser. Sent back on the provider's redirect (a top-level navigation, hence `SameSite=Lax`).
+const STATE_COOKIE: &str = "scoregrc_sso_state";
+/// The cookie goes only to the sign-in's own routes.
+const COOKIE_PATH: &str = "/api/v1/auth/sso";
+
+/// The value of cookie `name` in the request's `Cookie` header.
+fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    let header = req.headers().get(header::COOKIE)?.to_str().ok()?;
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+}
 
 /// Mounts the routes of this module.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -63,7 +78,8 @@ async fn sso_status(state: web::Data<AppState>) -> Reply<web::Json<SsoOffer>> {
 /// Start signing in with the provider
 ///
 /// A browser navigation, not an API call: answers 302 to the provider's authorization endpoint with `state`,
-/// `nonce` and a PKCE (S256) challenge, remembered for 10 minutes.
+/// `nonce` and a PKCE (S256) challenge, remembered for 10 minutes. The browser keeps the state in a cookie
+/// (`scoregrc_sso_state`, HttpOnly, SameSite=Lax): the return is accepted only with it.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -80,7 +96,18 @@ async fn sso_start(state: web::Data<AppState>, req: HttpRequest) -> Reply<HttpRe
     let key = &state.importer.data_key;
     let now = state.clock.now();
     match sso::start(&state.db, key, state.principals.oidc(), now, &redirect).await {
-        Ok(url) => Ok(HttpResponse::Found().insert_header((header::LOCATION, url)).finish()),
+        Ok(started) => {
+            let secure = if redirect.starts_with("https://") { "; Secure" } else { "" };
+            let cookie = format!(
+                "{STATE_COOKIE}={}; Path={COOKIE_PATH}; Max-Age=600; HttpOnly; SameSite=Lax{secure}",
+                started.state
+            );
+            Ok(HttpResponse::Found()
+                .insert_header((header::LOCATION, started.authorize_url))
+                .insert_header((header::SET_COOKIE, cookie))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish())
+        }
         Err(StartError::NotEnabled) => Err(ApiError::NotFound("single sign-on")),
         Err(StartError::TooManyUnderWay) => Err(ApiError::TooManyAttempts { retry_after_seconds: 60 }),
         Err(StartError::Provider(e)) => Err(ApiError::Unavailable(format!("The identity provider: {e}"))),
@@ -124,10 +151,17 @@ async fn sso_callback(
     let back = match query {
         Ok(q) => {
             let q = q.into_inner();
-            ProviderReturn { code: q.code, state: q.state, error: q.error, error_description: q.error_description }
+            ProviderReturn {
+                code: q.code,
+                state: q.state,
+                error: q.error,
+                error_description: q.error_description,
+                browser_state: cookie(&req, STATE_COOKIE),
+            }
         }
         Err(_) => ProviderReturn::default(),
     };
+    let forget = format!("{STATE_COOKIE}=; Path={COOKIE_PATH}; Max-Age=0; HttpOnly; SameSite=Lax");
     let key = &state.importer.data_key;
     let now = state.clock.now();
     match sso::finish(&state.db, key, state.principals.oidc(), now, back).await? {
@@ -140,13 +174,18 @@ async fn sso_callback(
             Ok(HttpResponse::Found()
                 .insert_header((header::LOCATION, location))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::SET_COOKIE, forget))
                 .finish())
         }
         Err(refused) => {
             tracing::info!(reason = refused.refusal.as_str(), detail = %refused.detail, "refused a single sign-on");
             let accept = req.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or_default();
             if accept.contains("text/html") {
-                return Ok(refusal_page(&refused));
+                let mut page = refusal_page(&refused);
+                if let Ok(value) = header::HeaderValue::from_str(&forget) {
+                    page.headers_mut().insert(header::SET_COOKIE, value);
+                }
+                return Ok(page);
             }
             let why = format!("{} (reason: {})", refused.refusal.explanation(), refused.refusal.as_str());
             Err(match refused.refusal {

@@ -77,11 +77,18 @@ pub async fn at_provider(app: &TestApp, authorize: &url::Url) -> url::Url {
 /// What a browser accepts on a navigation: the callback answers such a client a page, anything else a problem.
 pub const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
-/// The browser back at the service: the callback's path and query sent to this app (whatever host the
-/// service named in its redirect URI).
+/// The cookie the browser that started a sign-in holds when the provider sends it back: the service set it to
+/// the sign-in's state at the start (checked in the round-trip test), and the state rides back in the query.
+pub fn browser_cookie(back: &url::Url) -> String {
+    format!("scoregrc_sso_state={}", params(back).get("state").cloned().unwrap_or_default())
+}
+
+/// The browser that started the sign-in, back at the service: the callback's path and query sent to this app
+/// (whatever host the service named in its redirect URI) with the browser's cookie.
 pub async fn callback(app: &TestApp, back: &url::Url) -> Response {
     let path = format!("{}?{}", back.path(), back.query().unwrap_or_default());
-    app.request(Method::GET, &path, "").header("accept", BROWSER_ACCEPT).send().await.unwrap()
+    let request = app.request(Method::GET, &path, "").header("accept", BROWSER_ACCEPT);
+    request.header("cookie", browser_cookie(back)).send().await.unwrap()
 }
 
 /// How a sign-in ended.
@@ -175,6 +182,16 @@ async fn a_person_signs_in_with_microsoft_and_works_with_the_mapped_role_in_the_
     assert_eq!((sent["code_challenge_method"].as_str(), sent["code_challenge"].len()), ("S256", 43));
     assert!(sent["state"].len() >= 22 && sent["nonce"].len() >= 22, "unguessable state and nonce: {sent:?}");
     assert_ne!(sent["state"], sent["nonce"]);
+
+    // The browser keeps the state in a cookie only the sign-in's routes get, which scripts cannot read.
+    let started = app.get("/api/v1/auth/sso/start", "").await;
+    let cookie = started.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let state = params(&url::Url::parse(started.headers()["location"].to_str().unwrap()).unwrap())["state"].clone();
+    assert_eq!(
+        cookie,
+        format!("scoregrc_sso_state={state}; Path=/api/v1/auth/sso; Max-Age=600; HttpOnly; SameSite=Lax"),
+        "no Secure on plain http, which this test server speaks"
+    );
 
     let back = at_provider(&app, &authorize).await;
     assert_eq!(params(&back)["state"], sent["state"]);

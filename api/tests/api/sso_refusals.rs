@@ -4,9 +4,10 @@
 use crate::helpers::{TestApp, json_of};
 use crate::oidc_stub::{OTHER_TENANT_ID, OidcStub, StubUser, Tamper};
 use crate::sso::{
-    SignIn, at_provider, audit_rows, callback, configure, outcome, rule, session, settings, sign_in, sso_app, start,
+    BROWSER_ACCEPT, SignIn, at_provider, audit_rows, browser_cookie, callback, configure, outcome, rule, session,
+    settings, sign_in, sso_app, start,
 };
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use scoregrc::clock::Clock;
 use serde_json::json;
 
@@ -152,7 +153,7 @@ async fn a_refusal_answers_a_problem_to_a_client_that_is_not_a_browser() {
     stub.set(|s| s.tamper = Tamper::WrongAudience);
     let back = at_provider(&app, &start(&app).await).await;
     let path = format!("{}?{}", back.path(), back.query().unwrap());
-    let response = app.get(&path, "").await;
+    let response = app.request(Method::GET, &path, "").header("cookie", browser_cookie(&back)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/problem+json"));
     assert!(json_of(response).await["detail"].as_str().unwrap().contains("wrong_audience"));
@@ -173,4 +174,32 @@ async fn a_code_the_provider_will_not_redeem_is_refused_as_a_failed_exchange() {
     let ada = engineer_sign_in(&app, &stub).await;
     stub.set(|s| s.fail_token_exchange = true);
     assert_refused(&app, sign_in(&app, &stub, &ada).await, StatusCode::FORBIDDEN, "token_exchange_failed").await;
+}
+
+/// Login CSRF: someone starts a sign-in, stops at the return link and sends it to a victim, whose browser would
+/// then be signed in as them. The return is accepted only by the browser holding the sign-in's state cookie.
+#[tokio::test]
+async fn a_return_link_opened_in_another_browser_is_refused() {
+    let (app, stub) = sso_app().await;
+    let ada = engineer_sign_in(&app, &stub).await;
+    stub.sign_in_as(&ada);
+    let back = at_provider(&app, &start(&app).await).await;
+    let path = format!("{}?{}", back.path(), back.query().unwrap());
+    let victim = app.request(Method::GET, &path, "").header("accept", BROWSER_ACCEPT).send().await.unwrap();
+    assert_eq!(outcome(victim).await, SignIn::Refused(StatusCode::FORBIDDEN, "browser_mismatch".into()));
+
+    let mine = at_provider(&app, &start(&app).await).await;
+    let theirs = at_provider(&app, &start(&app).await).await;
+    let crossed = app
+        .request(Method::GET, &format!("{}?{}", theirs.path(), theirs.query().unwrap()), "")
+        .header("accept", BROWSER_ACCEPT)
+        .header("cookie", browser_cookie(&mine))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outcome(crossed).await, SignIn::Refused(StatusCode::FORBIDDEN, "browser_mismatch".into()));
+    let reasons: Vec<_> =
+        audit_rows(&app, "sso", "refused").await.iter().map(|r| r["after"]["reason"].clone()).collect();
+    assert_eq!(reasons, vec![json!("browser_mismatch"), json!("browser_mismatch")]);
+    assert!(matches!(outcome(callback(&app, &mine).await).await, SignIn::Code(_)), "the right browser still signs in");
 }

@@ -11,6 +11,8 @@ pub enum Refusal {
     ProviderError,
     /// The `state` is missing, unknown, expired or was already used.
     UnknownState,
+    /// The sign-in came back to a browser other than the one that started it (a forged or shared return link).
+    BrowserMismatch,
     /// The provider's token endpoint did not give an ID token for the code.
     TokenExchangeFailed,
     /// The signature does not verify with any key the provider publishes.
@@ -51,6 +53,7 @@ impl Refusal {
         match self {
             Refusal::ProviderError => "provider_error",
             Refusal::UnknownState => "unknown_state",
+            Refusal::BrowserMismatch => "browser_mismatch",
             Refusal::TokenExchangeFailed => "token_exchange_failed",
             Refusal::BadSignature => "bad_signature",
             Refusal::WrongAudience => "wrong_audience",
@@ -76,6 +79,10 @@ impl Refusal {
             Refusal::ProviderError => "Microsoft did not sign you in. Try again, or ask your administrator.",
             Refusal::UnknownState => {
                 "This sign-in link has expired or was already used. Start again from the sign-in page."
+            }
+            Refusal::BrowserMismatch => {
+                "This sign-in was started in another browser, or this browser did not keep its cookie. Start again \
+                 from the sign-in page."
             }
             Refusal::TokenExchangeFailed => {
                 "scoregrc could not complete the sign-in with the identity provider. Try again; if it keeps \
