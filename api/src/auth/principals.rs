@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use super::oidc::OidcClient;
 use super::oidc::claims::{self, Expectation};
-use super::session::SessionKeys;
+use super::session::{SessionKeys, SignInMethod};
 use super::{AuthError, service_token};
 use crate::clock::SharedClock;
 use crate::domain::ids::TenantId;
@@ -24,7 +24,8 @@ use crate::store::{StoreError, sign_in_policy, sso, tokens, users};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum CacheKey {
-    User(uuid::Uuid),
+    /// A user, by how the session was signed in (the sign-in policy's second-factor rule is about passwords).
+    User(uuid::Uuid, SignInMethod),
     ServiceToken(String),
     /// The SHA-256 of a provider access token.
     ProviderToken(String),
@@ -122,7 +123,7 @@ impl Principals {
     async fn resolve_session(&self, token: &str, now: DateTime<Utc>) -> Result<Principal, AuthError> {
         let claims = self.keys.verify(token, now)?;
         let id = uuid::Uuid::parse_str(&claims.sub).map_err(|_| AuthError::BadToken("sub is not a user id".into()))?;
-        let key = CacheKey::User(id);
+        let key = CacheKey::User(id, claims.via);
         if let Some(hit) = self.cached(&key, now) {
             return if hit.session_epoch == claims.sep { Ok(hit.principal) } else { Err(AuthError::SessionEnded) };
         }
@@ -135,7 +136,10 @@ impl Principals {
             return Err(AuthError::SessionEnded);
         }
         let role = users::stored_role(&user.role)?;
-        let must_enrol = sign_in_policy::must_enrol(&self.db, UserId(id), role).await?;
+        let must_enrol = match claims.via {
+            SignInMethod::Password => sign_in_policy::must_enrol(&self.db, UserId(id), role).await?,
+            SignInMethod::SingleSignOn => false,
+        };
         let mut principal = Principal::new(PrincipalKind::User, user.id, user.username, role, tenants);
         principal.must_change_password = user.must_change_password;
         principal.must_enrol_second_factor = must_enrol;

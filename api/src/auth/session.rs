@@ -28,6 +28,21 @@ pub struct Claims {
     pub aud: String,
     /// The user's session epoch at sign-in; a password change or disabling bumps it and ends the session.
     pub sep: i64,
+    /// How the person signed in (absent in tokens from before single sign-on: a password).
+    #[serde(default)]
+    pub via: SignInMethod,
+}
+
+/// How a session was signed in: the sign-in policy's second-factor rule is about passwords here, while the
+/// single sign-on provider enforces its own (Entra's Conditional Access, say).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    /// A local account's password (and second factor, where it has one).
+    #[default]
+    Password,
+    /// The single sign-on provider.
+    SingleSignOn,
 }
 
 /// A signing key that a rotation replaced: it still verifies the tokens it signed until `accept_until` (when
@@ -100,6 +115,7 @@ impl SessionKeys {
         user_id: &str,
         role: Role,
         session_epoch: i64,
+        via: SignInMethod,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<String, AuthError> {
@@ -111,6 +127,7 @@ impl SessionKeys {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             sep: session_epoch,
+            via,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.kid.clone());
@@ -158,7 +175,9 @@ mod tests {
 
     #[test]
     fn an_issued_token_verifies_until_it_expires() {
-        let token = keys().issue("u1", Role::Engineer, 3, now(), now() + Duration::hours(1)).unwrap_or_default();
+        let token = keys()
+            .issue("u1", Role::Engineer, 3, SignInMethod::Password, now(), now() + Duration::hours(1))
+            .unwrap_or_default();
         let claims = keys().verify(&token, now()).ok();
         assert_eq!(claims.as_ref().map(|c| (c.sub.as_str(), c.sep)), Some(("u1", 3)));
         assert!(matches!(keys().verify(&token, now() + Duration::hours(1)), Err(AuthError::Expired)));
@@ -166,7 +185,9 @@ mod tests {
 
     #[test]
     fn another_key_does_not_verify() {
-        let token = keys().issue("u1", Role::Admin, 0, now(), now() + Duration::hours(1)).unwrap_or_default();
+        let token = keys()
+            .issue("u1", Role::Admin, 0, SignInMethod::Password, now(), now() + Duration::hours(1))
+            .unwrap_or_default();
         let other = SessionKeys::new(b"another key entirely, 32 bytes!!");
         assert!(matches!(other.verify(&token, now()), Err(AuthError::BadToken(_))));
     }
@@ -174,7 +195,9 @@ mod tests {
     #[test]
     fn after_a_rotation_old_tokens_verify_until_the_retired_key_is_no_longer_accepted() {
         let old = b"0123456789abcdef0123456789abcdef";
-        let token = keys().issue("u1", Role::Engineer, 0, now(), now() + Duration::hours(12)).unwrap_or_default();
+        let token = keys()
+            .issue("u1", Role::Engineer, 0, SignInMethod::Password, now(), now() + Duration::hours(12))
+            .unwrap_or_default();
         let until = now() + Duration::hours(12);
         let rotated = SessionKeys::with_retired(
             b"the new key, also 32 bytes long!",
@@ -183,7 +206,9 @@ mod tests {
         assert_ne!(rotated.current_key_id(), keys().current_key_id());
         assert!(rotated.verify(&token, now() + Duration::hours(1)).is_ok(), "the old key still verifies its tokens");
         assert!(matches!(rotated.verify(&token, until), Err(AuthError::Expired)));
-        let fresh = rotated.issue("u1", Role::Engineer, 0, now(), now() + Duration::hours(12)).unwrap_or_default();
+        let fresh = rotated
+            .issue("u1", Role::Engineer, 0, SignInMethod::Password, now(), now() + Duration::hours(12))
+            .unwrap_or_default();
         assert!(rotated.verify(&fresh, now()).is_ok());
         assert!(keys().verify(&fresh, now()).is_err(), "the old key cannot verify tokens the new key signed");
         let dropped = SessionKeys::new(b"the new key, also 32 bytes long!");
@@ -202,6 +227,7 @@ mod tests {
                 iss: ISSUER.into(),
                 aud: AUDIENCE.into(),
                 sep: 0,
+                via: SignInMethod::Password,
             },
             &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
         )
@@ -210,8 +236,25 @@ mod tests {
     }
 
     #[test]
+    fn the_sign_in_method_rides_in_the_token_and_older_tokens_read_as_password() {
+        let sso = keys()
+            .issue("u1", Role::Admin, 0, SignInMethod::SingleSignOn, now(), now() + Duration::hours(1))
+            .unwrap_or_default();
+        assert_eq!(keys().verify(&sso, now()).ok().map(|c| c.via), Some(SignInMethod::SingleSignOn));
+        let older = serde_json::json!({"sub": "u1", "role": "admin", "exp": (now() + Duration::hours(1)).timestamp(),
+            "iat": now().timestamp(), "iss": ISSUER, "aud": AUDIENCE, "sep": 0});
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(keys().current_key_id().to_owned());
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let token = jsonwebtoken::encode(&header, &older, &EncodingKey::from_secret(secret)).unwrap_or_default();
+        assert_eq!(keys().verify(&token, now()).ok().map(|c| c.via), Some(SignInMethod::Password));
+    }
+
+    #[test]
     fn alg_none_is_refused() {
-        let token = keys().issue("u1", Role::Admin, 0, now(), now() + Duration::hours(1)).unwrap_or_default();
+        let token = keys()
+            .issue("u1", Role::Admin, 0, SignInMethod::Password, now(), now() + Duration::hours(1))
+            .unwrap_or_default();
         let payload = token.split('.').nth(1).unwrap_or_default();
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         assert!(keys().verify(&format!("{header}.{payload}."), now()).is_err());

@@ -239,7 +239,7 @@ async fn complete(
     let one_time_code = random_value();
     match identities::sign_in(db, now, &person, &grant, &digest(&one_time_code), now + CODE_TTL).await? {
         Ok(signed_in) => Ok(Ok(Finished { one_time_code, signed_in })),
-        Err(refusal) => Ok(Err((refused(refusal, "the scoregrc account is disabled"), who))),
+        Err(refusal) => Ok(Err((refused(refusal, "the scoregrc account refused the sign-in"), who))),
     }
 }
 

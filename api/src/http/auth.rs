@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::extract::AnyPrincipal;
 use super::problem::{ApiError, Problem};
 use super::{Body, Reply};
+use crate::auth::session::SignInMethod;
 use crate::auth::{AuthError, password};
 use crate::domain::audit::{Actor, ActorKind};
 use crate::domain::ids::{TenantId, UserId};
@@ -109,7 +110,7 @@ async fn login(
         }
     }
     sign_in_failures::forget(&state.db, &state.importer.data_key, &username).await?;
-    Ok(web::Json(issue_session(&state, &user).await?))
+    Ok(web::Json(issue_session(&state, &user, SignInMethod::Password).await?))
 }
 
 /// A field sent with something in it.
@@ -148,13 +149,23 @@ pub(super) async fn record_failure(
     Ok(())
 }
 
-pub(super) async fn issue_session(state: &AppState, user: &crate::entities::user::Model) -> Reply<LoginResponse> {
+/// A session for `user`, signed in `via` a password or the single sign-on provider. The sign-in policy's
+/// second-factor rule is about passwords: a person the provider signed in met the provider's own policy.
+pub(super) async fn issue_session(
+    state: &AppState,
+    user: &crate::entities::user::Model,
+    via: SignInMethod,
+) -> Reply<LoginResponse> {
     let now = state.clock.now();
     let ttl = Duration::from_std(state.config.session_ttl).unwrap_or_else(|_| Duration::hours(12));
     let expires_at = now + ttl;
     let role = users::stored_role(&user.role)?;
-    let must_enrol_second_factor = sign_in_policy::must_enrol(&state.db, UserId(user.id), role).await?;
-    let token = state.principals.keys().issue(&user.id.to_string(), role, user.session_epoch, now, expires_at)?;
+    let must_enrol_second_factor = match via {
+        SignInMethod::Password => sign_in_policy::must_enrol(&state.db, UserId(user.id), role).await?,
+        SignInMethod::SingleSignOn => false,
+    };
+    let keys = state.principals.keys();
+    let token = keys.issue(&user.id.to_string(), role, user.session_epoch, via, now, expires_at)?;
     Ok(LoginResponse {
         token,
         expires_at,
@@ -211,7 +222,7 @@ async fn change_password(
         users::set_password(&state.db, &principal.actor(), state.clock.now(), UserId(principal.id), hash, false)
             .await?;
     state.principals.forget_all();
-    Ok(web::Json(issue_session(&state, &updated).await?))
+    Ok(web::Json(issue_session(&state, &updated, SignInMethod::Password).await?))
 }
 
 /// The signed-in principal.

@@ -12,6 +12,7 @@ use super::auth::{LoginResponse, issue_session};
 use super::problem::{ApiError, Problem};
 use super::{Body, Reply};
 use crate::auth::AuthError;
+use crate::auth::session::SignInMethod;
 use crate::auth::sso::{self, ProviderReturn, Refused, StartError};
 use crate::domain::sso::Refusal;
 use crate::state::AppState;
@@ -264,5 +265,5 @@ async fn sso_exchange(state: web::Data<AppState>, body: Body<SsoExchange>) -> Re
         .ok_or(AuthError::BadToken("unknown, used or expired single sign-on code".into()))?;
     let account = users::find(&state.db, user).await?.filter(|u| u.disabled_at.is_none());
     let account = account.ok_or(AuthError::AccountUnavailable)?;
-    Ok(web::Json(issue_session(&state, &account).await?))
+    Ok(web::Json(issue_session(&state, &account, SignInMethod::SingleSignOn).await?))
 }

@@ -233,7 +233,8 @@ pub async fn update(
     view(updated, tenants, second_factors::is_enabled(db, id).await?)
 }
 
-async fn active_admins(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
+/// How many enabled admins there are.
+pub(crate) async fn active_admins(conn: &impl ConnectionTrait) -> Result<u64, StoreError> {
     Ok(user::Entity::find()
         .filter(user::Column::Role.eq(Role::Admin.as_str()))
         .filter(user::Column::DisabledAt.is_null())

@@ -309,3 +309,35 @@ async fn a_changed_assignment_at_the_provider_changes_the_role_at_the_next_sign_
     assert_eq!((&old["role"], tenants_of(&old)), (&json!("ciso"), vec![b.clone()]));
     assert_eq!(app.get(&format!("/api/v1/tenants/{a}"), &old_session).await.status(), StatusCode::NOT_FOUND);
 }
+
+/// The sign-in policy's "admins need a second factor" is about passwords: an admin the provider signed in met the
+/// provider's own policy (Conditional Access), and a scoregrc code would never be asked of them anyway.
+#[tokio::test]
+async fn an_admin_signed_in_by_the_provider_is_not_held_to_enrol_a_local_second_factor() {
+    use scoregrc::entities::setting;
+    use sea_orm::{ActiveModelTrait, Set};
+    let (app, stub) = sso_app().await;
+    configure(&app, settings(&stub, json!([rule("role", "Scoregrc.Admin", "admin", &[])]))).await;
+    setting::ActiveModel {
+        scope: Set("platform".into()),
+        key: Set("sign_in_policy".into()),
+        value: Set(json!({"require_second_factor_for_admins": true}).to_string()),
+        version: Set(1),
+        updated_at: Set(scoregrc::clock::Clock::now(app.clock.as_ref())),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let root = StubUser::new("root").with_roles(&["Scoregrc.Admin"]);
+    stub.sign_in_as(&root);
+    let back = at_provider(&app, &start(&app).await).await;
+    let SignIn::Code(code) = outcome(callback(&app, &back).await).await else { panic!("root signs in") };
+    let login = json_of(exchange(&app, &code).await).await;
+    assert_eq!((&login["role"], &login["must_enrol_second_factor"]), (&json!("admin"), &json!(false)));
+    let token = login["token"].as_str().unwrap();
+    let me = json_of(app.get("/api/v1/me", token).await).await;
+    assert_eq!(me["must_enrol_second_factor"], json!(false));
+    assert_eq!(app.get("/api/v1/users", token).await.status(), StatusCode::OK, "the admin works at once");
+    // The local admin, signed in with a password, is held to the policy.
+    assert_eq!(json_of(app.get("/api/v1/me", &app.admin_token).await).await["must_enrol_second_factor"], json!(true));
+}

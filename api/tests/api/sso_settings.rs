@@ -3,7 +3,7 @@
 
 use crate::helpers::{TestApp, json_of, spawn_app};
 use crate::oidc_stub::{CLIENT_SECRET, StubUser, TENANT_ID};
-use crate::sso::{configure, put_settings, rule, session, settings, sso_app};
+use crate::sso::{SignIn, configure, put_settings, rule, session, settings, sign_in, sso_app};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -187,4 +187,23 @@ async fn an_admin_links_an_identity_to_a_local_account_and_unlinks_it() {
             .map(|r| r["action"].as_str().unwrap().to_owned())
             .collect();
     assert_eq!(rows[..2], ["link", "unlink"], "the admin's link and unlink, in order");
+}
+
+/// The break-glass admin linked to an identity whose roles map lower: the sign-in is refused rather than leave
+/// scoregrc without an admin, as an admin's own edit would be; with a second admin it goes through.
+#[tokio::test]
+async fn a_sign_in_never_demotes_the_last_enabled_admin() {
+    let (app, stub) = sso_app().await;
+    configure(&app, settings(&stub, json!([rule("role", "Scoregrc.Engineer", "engineer", &[])]))).await;
+    let me = json_of(app.get("/api/v1/me", &app.admin_token).await).await;
+    let entra_admin = StubUser::new("root").with_roles(&["Scoregrc.Engineer"]);
+    let identity = json!({"issuer": stub.issuer_template(), "tenant_id": TENANT_ID, "object_id": entra_admin.oid});
+    let path = format!("/api/v1/users/{}/identities", me["id"].as_str().unwrap());
+    assert_eq!(app.post(&path, &app.admin_token, &identity).await.status(), StatusCode::CREATED);
+    assert_eq!(sign_in(&app, &stub, &entra_admin).await, SignIn::Refused(StatusCode::FORBIDDEN, "last_admin".into()));
+    assert_eq!(json_of(app.get("/api/v1/me", &app.admin_token).await).await["role"], json!("admin"));
+
+    app.create_user("second-admin", "admin").await;
+    let (_, demoted) = session(&app, &stub, &entra_admin).await;
+    assert_eq!((&demoted["id"], &demoted["role"]), (&me["id"], &json!("engineer")));
 }

@@ -37,6 +37,8 @@ pub enum Refusal {
     NoMapping,
     /// The scoregrc account is disabled.
     AccountDisabled,
+    /// The account is the last enabled admin, and the mapping would make it something else.
+    LastAdmin,
     /// The token cannot be read as a JWT, or uses an algorithm not accepted.
     MalformedToken,
     /// An access token that stands for a person (delegated, with `scp`), not for an application.
@@ -66,6 +68,7 @@ impl Refusal {
             Refusal::GroupsOverage => "groups_overage",
             Refusal::NoMapping => "no_mapping",
             Refusal::AccountDisabled => "account_disabled",
+            Refusal::LastAdmin => "last_admin",
             Refusal::MalformedToken => "malformed_token",
             Refusal::DelegatedToken => "delegated_token",
             Refusal::TokenFormatNotAccepted => "token_format_not_accepted",
@@ -113,6 +116,10 @@ impl Refusal {
                  administrator to assign you a scoregrc role."
             }
             Refusal::AccountDisabled => "Your scoregrc account is disabled. Ask your administrator.",
+            Refusal::LastAdmin => {
+                "Your account is scoregrc's last admin, and your roles at the identity provider would make it \
+                 something else. Sign in with your password, or make another account admin first."
+            }
             Refusal::DelegatedToken | Refusal::TokenFormatNotAccepted | Refusal::AdminApplication => {
                 "This token is not accepted by scoregrc."
             }

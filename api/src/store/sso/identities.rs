@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use super::handoff::issue_code;
 use crate::domain::audit::{Actor, ActorKind, Chain};
 use crate::domain::ids::{TenantId, UserId};
+use crate::domain::role::Role;
 use crate::domain::sso::{Grant, Refusal};
 use crate::domain::user::Username;
 use crate::entities::{external_identity as identity, user};
@@ -110,6 +111,12 @@ pub async fn sign_in(
     if account.disabled_at.is_some() {
         tx.commit().await?;
         return Ok(Err(Refusal::AccountDisabled));
+    }
+    // As an admin's edit cannot, a sign-in does not demote the last enabled admin: nobody could administer then.
+    let demotes = users::stored_role(&account.role)? == Role::Admin && grant.role != Role::Admin;
+    if demotes && users::active_admins(&tx).await? <= 1 {
+        tx.commit().await?;
+        return Ok(Err(Refusal::LastAdmin));
     }
     let changed = apply_grant(&tx, now, &account, grant, created).await?;
     match existing {
