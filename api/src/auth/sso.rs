@@ -148,16 +148,32 @@ pub async fn finish(
     let Some(attempt) = attempt else {
         return Ok(Err(refused(Refusal::UnknownState, "the state matches no sign-in under way")));
     };
-    let outcome = match complete(db, key, oidc, now, &attempt, back).await? {
-        Ok(finished) => return Ok(Ok(finished)),
-        Err(outcome) => outcome,
-    };
-    let (refusal, detail) = outcome;
-    identities::record_refusal(db, now, refusal.refusal, json!({ "why": refusal.detail, "who": detail })).await?;
-    Ok(Err(refusal))
+    match complete(db, key, oidc, now, &attempt, back).await {
+        Ok(finished) => Ok(Ok(finished)),
+        Err(Failure::Store(e)) => Err(e),
+        Err(Failure::Refused(refusal, who)) => {
+            identities::record_refusal(db, now, refusal.refusal, json!({ "why": refusal.detail, "who": who })).await?;
+            Ok(Err(refusal))
+        }
+    }
 }
 
-type Outcome = Result<Finished, (Refused, serde_json::Value)>;
+/// Why finishing a sign-in stopped: a refusal (with who the token named, when it named anyone), or the store.
+enum Failure {
+    Refused(Refused, serde_json::Value),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        Failure::Store(e)
+    }
+}
+
+/// A refusal of a return that names nobody yet.
+fn nobody(refusal: Refusal, detail: impl Into<String>) -> Failure {
+    Failure::Refused(refused(refusal, detail), serde_json::Value::Null)
+}
 
 async fn complete(
     db: &DatabaseConnection,
@@ -166,27 +182,26 @@ async fn complete(
     now: DateTime<Utc>,
     attempt: &Attempt,
     back: ProviderReturn,
-) -> Result<Outcome, StoreError> {
-    let nobody = serde_json::Value::Null;
+) -> Result<Finished, Failure> {
     // The state alone proves the provider answered this sign-in; the browser's copy proves it came back to the
     // person who started it, not to someone sent an attacker's return link (login CSRF).
     if back.browser_state.as_deref() != back.state.as_deref() {
-        let detail = "the browser that came back did not start this sign-in";
-        return Ok(Err((refused(Refusal::BrowserMismatch, detail), nobody)));
+        return Err(nobody(Refusal::BrowserMismatch, "the browser that came back did not start this sign-in"));
     }
     if let Some(error) = back.error {
         let description: String = back.error_description.unwrap_or_default().chars().take(300).collect();
-        return Ok(Err((refused(Refusal::ProviderError, format!("{error}: {description}")), nobody)));
+        return Err(nobody(Refusal::ProviderError, format!("{error}: {description}")));
     }
-    let Some(code) = back.code.filter(|c| !c.is_empty()) else {
-        return Ok(Err((refused(Refusal::ProviderError, "the provider sent neither a code nor an error"), nobody)));
-    };
+    let code = back
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| nobody(Refusal::ProviderError, "the provider sent neither a code nor an error"))?;
     let config = stored::get(db).await?;
     let settings = &config.settings;
-    let secret = stored::client_secret(db, key).await?.unwrap_or_default();
     if !settings.enabled {
-        return Ok(Err((refused(Refusal::TokenExchangeFailed, "single sign-on was turned off"), nobody)));
+        return Err(nobody(Refusal::TokenExchangeFailed, "single sign-on was turned off"));
     }
+    let secret = stored::client_secret(db, key).await?.unwrap_or_default();
     let redemption = CodeRedemption {
         code: &code,
         redirect_uri: &attempt.redirect_uri,
@@ -194,23 +209,12 @@ async fn complete(
         client_secret: &secret,
         code_verifier: &attempt.code_verifier,
     };
-    let discovery = match oidc.discovery(&settings.issuer).await {
-        Ok(discovery) => discovery,
-        Err(e) => return Ok(Err((refused(Refusal::TokenExchangeFailed, e.to_string()), nobody))),
-    };
-    let id_token = match oidc.redeem_code(&discovery, &redemption).await {
-        Ok(token) => token,
-        Err(e) => return Ok(Err((refused(Refusal::TokenExchangeFailed, e.to_string()), nobody))),
-    };
-    let claims = match oidc.verified_claims(&settings.issuer, &id_token).await {
-        Ok(claims) => claims,
-        Err((refusal, detail)) => return Ok(Err((refused(refusal, detail), nobody))),
-    };
-    let who = json!({
-        "tenant_id": claims.tid,
-        "object_id": claims.oid,
-        "username": claims.username_hint(),
-    });
+    let exchange_failed = |e: OidcError| nobody(Refusal::TokenExchangeFailed, e.to_string());
+    let discovery = oidc.discovery(&settings.issuer).await.map_err(exchange_failed)?;
+    let id_token = oidc.redeem_code(&discovery, &redemption).await.map_err(exchange_failed)?;
+    let claims = oidc.verified_claims(&settings.issuer, &id_token).await.map_err(|(r, d)| nobody(r, d))?;
+    let who = json!({ "tenant_id": claims.tid, "object_id": claims.oid, "username": claims.username_hint() });
+    let named = |refusal: Refusal, detail: String| Failure::Refused(refused(refusal, detail), who.clone());
     let expect = Expectation {
         issuer_template: &discovery.issuer,
         audience: &settings.client_id,
@@ -218,17 +222,10 @@ async fn complete(
         nonce: Some(&attempt.nonce),
         allowed_tenant_ids: &settings.allowed_tenant_ids,
     };
-    let (tenant_id, object_id) = match claims::check(&claims, &expect, now) {
-        Ok(ids) => ids,
-        Err(refusal) => return Ok(Err((refused(refusal, "the ID token's claims"), who))),
-    };
-    let grant = match map_claims(&settings.rules, &claims.for_mapping()) {
-        Ok(grant) => grant,
-        Err(refusal) => {
-            let detail = format!("roles {:?}, {} group(s)", claims.roles, claims.groups.len());
-            return Ok(Err((refused(refusal, detail), who)));
-        }
-    };
+    let (tenant_id, object_id) =
+        claims::check(&claims, &expect, now).map_err(|r| named(r, "the ID token's claims".into()))?;
+    let grant = map_claims(&settings.rules, &claims.for_mapping())
+        .map_err(|r| named(r, format!("roles {:?}, {} group(s)", claims.roles, claims.groups.len())))?;
     let person = ExternalPerson {
         issuer: discovery.issuer.clone(),
         tenant_id,
@@ -237,10 +234,10 @@ async fn complete(
         display_name: claims.name.clone(),
     };
     let one_time_code = random_value();
-    match identities::sign_in(db, now, &person, &grant, &digest(&one_time_code), now + CODE_TTL).await? {
-        Ok(signed_in) => Ok(Ok(Finished { one_time_code, signed_in })),
-        Err(refusal) => Ok(Err((refused(refusal, "the scoregrc account refused the sign-in"), who))),
-    }
+    let signed_in = identities::sign_in(db, now, &person, &grant, &digest(&one_time_code), now + CODE_TTL)
+        .await?
+        .map_err(|r| named(r, "the scoregrc account refused the sign-in".into()))?;
+    Ok(Finished { one_time_code, signed_in })
 }
 
 /// The user a one-time code stands for, once: the code is used up whatever the answer.

@@ -121,8 +121,7 @@ async fn get_identity(
     path: PathOf<(uuid::Uuid, uuid::Uuid)>,
 ) -> Reply<web::Json<LinkedIdentity>> {
     let (user, identity) = path?.into_inner();
-    let found = identities::list(&state.db, UserId(user)).await?.into_iter().find(|i| i.id == identity);
-    Ok(web::Json(found.ok_or(ApiError::NotFound("identity"))?))
+    Ok(web::Json(identities::get(&state.db, UserId(user), identity).await?))
 }
 
 /// Unlink an identity from a user

@@ -1,8 +1,7 @@
 //! Single-use download tokens, in the database so that a token issued by one instance is redeemed by any other
 //! behind a load balancer. A row is keyed by the token's SHA-256, never the token; the bearer credential it
 //! stands for is sealed with the data key, bound to the row's digest and path, so a copied row or a changed
-//! path does not open. Redeeming deletes the row in a write transaction and counts on that delete: of two
-//! instances redeeming one token at once, one deletes the row and the other finds nothing.
+//! path does not open. Redeeming takes the row once ([`super::single_use`]).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
@@ -52,19 +51,9 @@ pub async fn issue(
 
 /// Takes the token with this digest: deletes it and answers what it was issued for, whatever that was (the
 /// caller checks path and expiry, and the token is used up either way). `None` when there is no such token or
-/// another instance took it first. A digest that matches nothing costs one read and no write lock, so guessing
-/// tokens cannot stall writers.
+/// another instance took it first.
 pub async fn take(db: &DatabaseConnection, key: &DataKey, token_sha256: &str) -> Result<Option<Redeemed>, StoreError> {
-    if row::Entity::find_by_id(token_sha256).one(db).await?.is_none() {
-        return Ok(None);
-    }
-    let tx = begin_write(db).await?;
-    let Some(found) = row::Entity::find_by_id(token_sha256).one(&tx).await? else { return Ok(None) };
-    let deleted = row::Entity::delete_by_id(token_sha256).exec(&tx).await?;
-    tx.commit().await?;
-    if deleted.rows_affected != 1 {
-        return Ok(None);
-    }
+    let Some(found) = super::single_use::take::<row::Entity>(db, token_sha256).await? else { return Ok(None) };
     let bearer = key.open(&sealed_purpose(token_sha256, &found.path), &found.bearer_sealed)?;
     Ok(Some(Redeemed {
         path: found.path,

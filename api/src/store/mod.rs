@@ -42,6 +42,7 @@ pub mod session_keys;
 pub mod settings;
 pub mod sign_in_failures;
 pub mod sign_in_policy;
+mod single_use;
 pub mod soa;
 pub mod sso;
 pub mod statuses;

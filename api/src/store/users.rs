@@ -110,6 +110,16 @@ pub async fn create_in(
     now: DateTime<Utc>,
     new: NewUser,
 ) -> Result<User, StoreError> {
+    view(insert_in(conn, actor, now, new).await?, Vec::new(), false)
+}
+
+/// Creates a user inside a caller's transaction and answers the stored row.
+pub(crate) async fn insert_in(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    new: NewUser,
+) -> Result<user::Model, StoreError> {
     if find_by_username(conn, &new.username).await?.is_some() {
         return Err(StoreError::Conflict(format!("the username `{}` is taken", new.username)));
     }
@@ -130,7 +140,7 @@ pub async fn create_in(
     .await?;
     let change = Change::new(Chain::Platform, actor, "user", model.id, "create").after(snapshot(&model));
     audit::append(conn, now, change).await?;
-    view(model, Vec::new(), false)
+    Ok(model)
 }
 
 /// The stored row for `username` (already normalised), for sign-in.

@@ -5,6 +5,7 @@ use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use tokio::sync::Mutex;
 
 use super::claims::ProviderClaims;
@@ -86,14 +87,24 @@ impl OidcClient {
     /// The discovery document of `issuer` (the configured URL), from the cache while it is fresh.
     pub async fn discovery(&self, issuer: &str) -> Result<Discovery, OidcError> {
         let mut cache = self.cache.lock().await;
+        Ok(self.fresh_entry(&mut cache, issuer).await?.discovery.clone())
+    }
+
+    /// `issuer`'s cache entry, fetched again first when missing or older than [`METADATA_TTL`].
+    async fn fresh_entry<'a>(
+        &self,
+        cache: &'a mut HashMap<String, Cached>,
+        issuer: &str,
+    ) -> Result<&'a mut Cached, OidcError> {
         let now = self.clock.now();
-        if let Some(hit) = cache.get(issuer).filter(|c| now - c.discovered_at < METADATA_TTL) {
-            return Ok(hit.discovery.clone());
-        }
-        let fresh = self.fetch_all(issuer, now).await?;
-        let discovery = fresh.discovery.clone();
-        cache.insert(issuer.to_owned(), fresh);
-        Ok(discovery)
+        Ok(match cache.entry(issuer.to_owned()) {
+            Entry::Occupied(hit) if now - hit.get().discovered_at < METADATA_TTL => hit.into_mut(),
+            Entry::Occupied(mut stale) => {
+                stale.insert(self.fetch_all(issuer, now).await?);
+                stale.into_mut()
+            }
+            Entry::Vacant(missing) => missing.insert(self.fetch_all(issuer, now).await?),
+        })
     }
 
     /// Fetches the discovery document and keys now, whatever the cache holds: an admin's check of the settings.
@@ -138,10 +149,9 @@ impl OidcClient {
     /// The key `kid` of `issuer`'s provider. A kid not in the cached keys fetches them again when they are older
     /// than [`KEY_REFRESH_BOUND`] (the provider rolled its keys over); otherwise the answer is `None`.
     async fn signing_key(&self, issuer: &str, kid: &str) -> Result<Option<Jwk>, OidcError> {
-        self.discovery(issuer).await?;
         let mut cache = self.cache.lock().await;
+        let cached = self.fresh_entry(&mut cache, issuer).await?;
         let now = self.clock.now();
-        let Some(cached) = cache.get_mut(issuer) else { return Ok(None) };
         if let Some(key) = cached.keys.keys.find(kid) {
             return Ok(Some(key.clone()));
         }

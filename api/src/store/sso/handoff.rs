@@ -1,8 +1,7 @@
 //! The two short-lived records of a browser sign-in: the attempt (`state`, `nonce`, PKCE verifier) from the
 //! moment the browser leaves for the provider until it comes back, and the one-time code that hands the finished
 //! sign-in to the web UI. Both are keyed by a SHA-256 (the values themselves never stored), live in the database
-//! so any instance finishes what another started, and are deleted when used: each works once. A digest that
-//! matches nothing costs one read and no write lock, so guessing cannot stall writers.
+//! so any instance finishes what another started, and are taken once ([`crate::store::single_use`]).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -12,7 +11,7 @@ use sea_orm::{
 use crate::domain::ids::UserId;
 use crate::entities::{sso_attempt, sso_code};
 use crate::secrets::DataKey;
-use crate::store::{StoreError, begin_write};
+use crate::store::{StoreError, begin_write, single_use};
 
 /// A sign-in under way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,14 +71,8 @@ pub async fn take_attempt(
     state_sha256: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Attempt>, StoreError> {
-    if sso_attempt::Entity::find_by_id(state_sha256).one(db).await?.is_none() {
-        return Ok(None);
-    }
-    let tx = begin_write(db).await?;
-    let Some(found) = sso_attempt::Entity::find_by_id(state_sha256).one(&tx).await? else { return Ok(None) };
-    let deleted = sso_attempt::Entity::delete_by_id(state_sha256).exec(&tx).await?;
-    tx.commit().await?;
-    if deleted.rows_affected != 1 || found.expires_at <= now {
+    let Some(found) = single_use::take::<sso_attempt::Entity>(db, state_sha256).await? else { return Ok(None) };
+    if found.expires_at <= now {
         return Ok(None);
     }
     let verifier = key.open(&purpose(state_sha256), &found.code_verifier_sealed)?;
@@ -114,14 +107,8 @@ pub async fn redeem_code(
     code_sha256: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<UserId>, StoreError> {
-    if sso_code::Entity::find_by_id(code_sha256).one(db).await?.is_none() {
-        return Ok(None);
-    }
-    let tx = begin_write(db).await?;
-    let Some(found) = sso_code::Entity::find_by_id(code_sha256).one(&tx).await? else { return Ok(None) };
-    let deleted = sso_code::Entity::delete_by_id(code_sha256).exec(&tx).await?;
-    tx.commit().await?;
-    if deleted.rows_affected != 1 || found.expires_at <= now {
+    let Some(found) = single_use::take::<sso_code::Entity>(db, code_sha256).await? else { return Ok(None) };
+    if found.expires_at <= now {
         return Ok(None);
     }
     Ok(Some(UserId(found.user_id)))

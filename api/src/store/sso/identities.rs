@@ -186,8 +186,7 @@ async fn create_account(
         must_change_password: false,
     };
     let actor = Actor::system("single sign-on");
-    let created = users::create_in(conn, &actor, now, new).await?;
-    user::Entity::find_by_id(created.id.0).one(conn).await?.ok_or(StoreError::NotFound("user"))
+    users::insert_in(conn, &actor, now, new).await
 }
 
 /// Sets `account`'s role and tenant memberships to the grant's; answers whether anything changed, and audits
@@ -249,6 +248,20 @@ pub async fn list(conn: &impl ConnectionTrait, user: UserId) -> Result<Vec<Linke
     Ok(rows.into_iter().map(linked).collect())
 }
 
+/// Identity `id` of `user`.
+async fn find_of(conn: &impl ConnectionTrait, user: UserId, id: uuid::Uuid) -> Result<identity::Model, StoreError> {
+    identity::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|r| r.user_id == user.0)
+        .ok_or(StoreError::NotFound("identity"))
+}
+
+/// Identity `id` linked to `user`.
+pub async fn get(conn: &impl ConnectionTrait, user: UserId, id: uuid::Uuid) -> Result<LinkedIdentity, StoreError> {
+    Ok(linked(find_of(conn, user, id).await?))
+}
+
 /// Links an identity to `user` by an admin's decision; a conflict when the identity signs in as someone already.
 pub async fn link(
     db: &DatabaseConnection,
@@ -293,11 +306,7 @@ pub async fn unlink(
     id: uuid::Uuid,
 ) -> Result<(), StoreError> {
     let tx = begin_write(db).await?;
-    let row = identity::Entity::find_by_id(id)
-        .one(&tx)
-        .await?
-        .filter(|r| r.user_id == user.0)
-        .ok_or(StoreError::NotFound("identity"))?;
+    let row = find_of(&tx, user, id).await?;
     identity::Entity::delete_by_id(id).exec(&tx).await?;
     let change = Change::new(Chain::Platform, actor, "external_identity", id, "unlink").before(json!({
         "user_id": user, "issuer": row.issuer, "tenant_id": row.tenant_id, "object_id": row.object_id,
